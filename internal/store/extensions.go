@@ -104,3 +104,21 @@ func (t *Tx) Extension(ctx context.Context, number string) (Extension, error) {
 	}
 	return e, nil
 }
+
+// ExtensionNumbers lists every extension number inside the transaction.
+func (t *Tx) ExtensionNumbers(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT number FROM extensions ORDER BY number`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list extensions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: list extensions: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

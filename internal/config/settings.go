@@ -1,0 +1,107 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+)
+
+// DefaultRealm is the SIP digest realm when none is configured.
+const DefaultRealm = "switchboard.local"
+
+// Settings is the `settings:` section: appliance-wide business settings.
+type Settings struct {
+	// Realm is the SIP digest realm; extension passwords are hashed for it,
+	// so it can only change while every extension is given a password.
+	Realm string `yaml:"realm,omitempty"`
+	// Timezone is the IANA zone for business hours and reports.
+	Timezone string `yaml:"timezone,omitempty"`
+	// Country is the ISO 3166 country used to normalise local numbers to E.164.
+	Country string `yaml:"country,omitempty"`
+}
+
+var (
+	realmRE   = regexp.MustCompile(`^[A-Za-z0-9.-]{1,64}$`)
+	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+func (s *Settings) validate(v *Validator, path string) {
+	if s.Realm != "" && !realmRE.MatchString(s.Realm) {
+		v.Errorf(path+".realm", "must be a host-like name of letters, digits, dots and dashes")
+	}
+	if s.Timezone != "" {
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			v.Errorf(path+".timezone", "unknown time zone %q", s.Timezone)
+		}
+	}
+	if s.Country != "" && !countryRE.MatchString(s.Country) {
+		v.Errorf(path+".country", "must be a two-letter upper-case country code such as FR")
+	}
+}
+
+// Setting keys in the store.
+const (
+	KeyRealm    = "realm"
+	KeyTimezone = "timezone"
+	KeyCountry  = "country"
+)
+
+// applySettings stores the settings section and returns the realm in force.
+func applySettings(ctx context.Context, tx *store.Tx, f *File) (string, error) {
+	realm, err := tx.SettingIfAbsent(ctx, KeyRealm, DefaultRealm)
+	if err != nil {
+		return "", err
+	}
+	s := f.Settings
+	if s == nil {
+		return realm, nil
+	}
+	if s.Realm != "" && s.Realm != realm {
+		if err := checkRealmChange(f); err != nil {
+			return "", err
+		}
+		if err := tx.PutSetting(ctx, KeyRealm, s.Realm); err != nil {
+			return "", err
+		}
+		realm = s.Realm
+	}
+	for key, val := range map[string]string{KeyTimezone: s.Timezone, KeyCountry: s.Country} {
+		if val == "" {
+			continue
+		}
+		if err := tx.PutSetting(ctx, key, val); err != nil {
+			return "", err
+		}
+	}
+	return realm, nil
+}
+
+// checkRealmChange allows a realm change only when the same file sets every
+// extension's password, since stored HA1 hashes are bound to the realm.
+func checkRealmChange(f *File) error {
+	if !f.Has("extensions") {
+		return &FieldError{Path: "settings.realm", Msg: "changing the realm needs the extensions section with every password in the same file"}
+	}
+	for i, e := range f.Extensions {
+		if e.Password == "" {
+			return &FieldError{Path: fmt.Sprintf("extensions[%d].password", i), Msg: "needed: the realm changes and stored hashes are bound to the old realm"}
+		}
+	}
+	return nil
+}
+
+func exportSettings(ctx context.Context, st *store.Store) (*Settings, error) {
+	all, err := st.Settings(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	s := &Settings{Realm: all[KeyRealm], Timezone: all[KeyTimezone], Country: all[KeyCountry]}
+	if s.Realm == "" {
+		s.Realm = DefaultRealm
+	}
+	return s, nil
+}
