@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/internal/credential"
+	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // Extension is one desk phone account of the `extensions:` section. Give
