@@ -2,6 +2,7 @@
 GO        ?= go
 PKG       := ./cmd/switchboard
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST      ?= dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATIC    := -tags 'osusergo netgo sqlite_omit_load_extension' -ldflags '$(LDFLAGS) -extldflags "-static"'
 # Debian packages the test suite talks to (real peers at protocol boundaries).
@@ -33,17 +34,17 @@ peers:
 	  fi; \
 	else echo "not root: test peers are not installed automatically"; fi
 
-## static: a fully static linux binary for this machine at dist/switchboard
+## static: a fully static linux binary for this machine at $(DIST)/switchboard
 static:
-	CGO_ENABLED=1 $(GO) build $(STATIC) -o dist/switchboard $(PKG)
-	file dist/switchboard
+	CGO_ENABLED=1 $(GO) build $(STATIC) -o $(DIST)/switchboard $(PKG)
+	file $(DIST)/switchboard
 
 ## release: static binaries for amd64, arm64 and armv7 with Debian's cross compilers
 release:
-	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC=gcc $(GO) build $(STATIC) -o dist/switchboard-linux-amd64 $(PKG)
-	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc $(GO) build $(STATIC) -o dist/switchboard-linux-arm64 $(PKG)
-	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=7 CC=arm-linux-gnueabihf-gcc $(GO) build $(STATIC) -o dist/switchboard-linux-armv7 $(PKG)
-	file dist/switchboard-linux-*
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC=gcc $(GO) build $(STATIC) -o $(DIST)/switchboard-linux-amd64 $(PKG)
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc $(GO) build $(STATIC) -o $(DIST)/switchboard-linux-arm64 $(PKG)
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=7 CC=arm-linux-gnueabihf-gcc $(GO) build $(STATIC) -o $(DIST)/switchboard-linux-armv7 $(PKG)
+	file $(DIST)/switchboard-linux-*
 
 ## bench: benchmarks and load scripts (figures to compare against the baselines they print)
 bench:
@@ -57,4 +58,4 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$p || exit 1; done; done
 
 clean:
-	rm -rf bin dist
+	rm -rf bin $(DIST)
