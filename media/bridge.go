@@ -1,0 +1,164 @@
+package media
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/zaf/g711"
+)
+
+// pollInterval bounds how long a relay blocks in a read before it looks at
+// its context and the inactivity clock.
+const pollInterval = 250 * time.Millisecond
+
+// relatchAfter is how long the latched source must stay silent before a
+// packet from another address may take its place (a phone whose NAT
+// binding changed), so that a stray sender cannot hijack a live stream.
+const relatchAfter = time.Second
+
+// Bridge relays RTP between a and b, both ways, until ctx ends (it then
+// returns nil), a session is closed (ErrClosed), or an active leg sends no
+// RTP for the engine's inactivity timeout (ErrInactive). Audio is
+// transcoded when the legs negotiated different G.711 laws, telephone-event
+// payload types are mapped, and each phone receives one continuous stream.
+func Bridge(ctx context.Context, a, b *Session) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); relay(ctx, cancel, a, b) }()
+	go func() { defer wg.Done(); relay(ctx, cancel, b, a) }()
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// relay moves packets arriving on from's socket to to's phone. It is the
+// hot path: one buffer, no allocation and no shared lock per packet.
+func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session) {
+	buf := make([]byte, 1500)
+	timeout := from.eng.cfg.inactivity()
+	lastRx := time.Now()
+	var latched netip.AddrPort
+	in, out := from.leg(), to.leg()
+	refreshed := lastRx
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		from.rtp.SetReadDeadline(time.Now().Add(pollInterval))
+		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
+		now := time.Now()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				in, out = from.leg(), to.leg() // pick up re-INVITEs (hold, codec change)
+				if timeout > 0 && !in.held && !out.held && now.Sub(lastRx) > timeout {
+					stop(ErrInactive)
+					return
+				}
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				stop(ErrClosed)
+			}
+			return
+		}
+		if n < 12 || buf[0]>>6 != 2 {
+			continue // not RTP version 2
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if src != latched {
+			if latched.IsValid() && now.Sub(lastRx) < relatchAfter {
+				continue // a stray sender while the phone's stream is alive
+			}
+			latched = src
+			from.target.Store(&src)
+		}
+		lastRx = now
+		if now.Sub(refreshed) > pollInterval {
+			in, out, refreshed = from.leg(), to.leg(), now
+		}
+		forward(buf[:n], now, from, to, &in, &out)
+	}
+}
+
+// forward rewrites one packet from from's phone for to's phone and sends it.
+func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
+	hdr := 12 + 4*int(pkt[0]&0x0f)
+	if pkt[0]&0x10 != 0 { // header extension
+		if len(pkt) < hdr+4 {
+			return
+		}
+		hdr += 4 + 4*int(binary.BigEndian.Uint16(pkt[hdr+2:]))
+	}
+	if hdr > len(pkt) {
+		return
+	}
+	pt := pkt[1] & 0x7f
+	ssrc := binary.BigEndian.Uint32(pkt[8:])
+	seq := binary.BigEndian.Uint16(pkt[2:])
+	ts := binary.BigEndian.Uint32(pkt[4:])
+	from.stats.record(ssrc, seq, ts, now, 8000, len(pkt))
+
+	var outPT uint8
+	switch {
+	case pt == in.codec.PayloadType && in.codec.Name != "":
+		outPT = out.codec.PayloadType
+		transcode(pkt[hdr:], in.codec.Name, out.codec.Name)
+	case pt == in.dtmfPT && in.dtmfPT != 0 && out.dtmfPT != 0:
+		outPT = out.dtmfPT
+	default:
+		return // comfort noise or a format the far phone did not negotiate
+	}
+	target := to.target.Load()
+	if target == nil || !out.accepts {
+		return
+	}
+	o := &to.out
+	marker := pkt[1] & 0x80
+	if !o.started || ssrc != o.inSSRC {
+		// a new source: continue the phone's stream where it stopped
+		if o.started {
+			o.seqOffset = o.seq + 1 - seq
+			o.tsOffset = o.ts + 160 - ts
+		} else {
+			o.seqOffset = o.seq - seq
+			o.tsOffset = o.ts - ts
+		}
+		o.inSSRC, o.started = ssrc, true
+		marker = 0x80
+	}
+	o.seq = seq + o.seqOffset
+	o.ts = ts + o.tsOffset
+	pkt[1] = marker | outPT
+	binary.BigEndian.PutUint16(pkt[2:], o.seq)
+	binary.BigEndian.PutUint32(pkt[4:], o.ts)
+	binary.BigEndian.PutUint32(pkt[8:], o.ssrc)
+	if _, err := to.rtp.WriteToUDPAddrPort(pkt, *target); err == nil {
+		to.stats.packetsOut.Add(1)
+		to.stats.bytesOut.Add(uint64(len(pkt)))
+	}
+}
+
+// transcode converts G.711 payload in place between µ-law and A-law.
+func transcode(p []byte, from, to string) {
+	switch {
+	case from == to:
+	case from == PCMU.Name && to == PCMA.Name:
+		for i, v := range p {
+			p[i] = g711.Ulaw2AlawFrame(v)
+		}
+	case from == PCMA.Name && to == PCMU.Name:
+		for i, v := range p {
+			p[i] = g711.Alaw2UlawFrame(v)
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package media
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// Session is one call leg's RTP endpoint on the appliance: an even RTP port
+// and the RTCP port above it. RTCP is received and ignored (the port is
+// bound, so phones get no ICMP errors for their reports).
+type Session struct {
+	eng       *Engine
+	port      int
+	rtp, rtcp *net.UDPConn
+	sessID    uint64
+	closeOnce sync.Once
+
+	// target is where RTP toward the phone goes: the SDP address until the
+	// phone's real source is latched (symmetric RTP, NAT).
+	target atomic.Pointer[netip.AddrPort]
+
+	mu      sync.Mutex // guards the following fields
+	version uint64
+	remote  *Description
+	codec   Codec // the audio codec, with the payload type the phone expects
+	dtmfPT  uint8 // the phone's telephone-event payload type, 0 when none
+
+	// out is the RTP stream toward the phone. It belongs to the one
+	// goroutine feeding the session at a time (a bridge direction).
+	out outStream
+
+	stats stats
+}
+
+// outStream keeps the stream toward a phone continuous (one SSRC, sequence
+// and timestamp with no jumps) whatever feeds it.
+type outStream struct {
+	ssrc      uint32
+	seq       uint16
+	ts        uint32
+	started   bool
+	inSSRC    uint32
+	seqOffset uint16
+	tsOffset  uint32
+}
+
+func newSession(e *Engine, port int, rtp, rtcp *net.UDPConn) *Session {
+	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1}
+	s.out.ssrc = rand.Uint32()
+	s.out.seq = uint16(rand.Uint32())
+	s.out.ts = rand.Uint32()
+	return s
+}
+
+// LocalPort is the session's RTP port.
+func (s *Session) LocalPort() int { return s.port }
+
+// Close frees the session's ports. It is safe to call more than once.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		s.rtp.Close()
+		s.rtcp.Close()
+		s.eng.release(s.port)
+	})
+	return nil
+}
+
+// Offer returns an SDP offer for this session at advertise: the codecs the
+// appliance speaks that like also has (in like's order), and like's
+// direction. A nil like offers PCMU, PCMA and telephone-event, sendrecv.
+func (s *Session) Offer(advertise netip.Addr, like *Description) ([]byte, error) {
+	codecs := []Codec{PCMU, PCMA}
+	dtmf := TelephoneEvent.PayloadType
+	dir := SendRecv
+	if like != nil {
+		codecs = codecs[:0]
+		for _, c := range like.Codecs {
+			if sc, ok := supported(c); ok {
+				codecs = append(codecs, Codec{PayloadType: sc.PayloadType, Name: sc.Name, ClockRate: sc.ClockRate})
+			}
+		}
+		if len(codecs) == 0 {
+			return nil, ErrNoCommonCodec
+		}
+		dtmf = like.DTMFPayloadType
+		dir = like.Direction
+	}
+	s.mu.Lock()
+	s.version++
+	v := s.version
+	s.mu.Unlock()
+	return marshal(s.sessID, v, advertise, s.port, codecs, dtmf, dir)
+}
+
+// Answer accepts an offer: it picks the first offered codec the appliance
+// speaks, keeps telephone-event when offered, mirrors the direction, and
+// returns the SDP answer for this session at advertise.
+func (s *Session) Answer(offer *Description, advertise netip.Addr) ([]byte, error) {
+	var chosen Codec
+	found := false
+	for _, c := range offer.Codecs {
+		if sc, ok := supported(c); ok {
+			chosen, found = sc, true
+			break
+		}
+	}
+	if !found {
+		return nil, ErrNoCommonCodec
+	}
+	if err := s.setRemote(offer, chosen); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.version++
+	v := s.version
+	s.mu.Unlock()
+	return marshal(s.sessID, v, advertise, s.port, []Codec{chosen}, offer.DTMFPayloadType, mirror(offer.Direction))
+}
+
+// SetRemote applies the far side's description from an answer (or a
+// re-offer already answered): where to send, which codec, which DTMF type.
+func (s *Session) SetRemote(d *Description) error {
+	for _, c := range d.Codecs {
+		if sc, ok := supported(c); ok {
+			return s.setRemote(d, sc)
+		}
+	}
+	if d.Addr.Port() == 0 { // a removed stream keeps the codec it had
+		s.mu.Lock()
+		codec := s.codec
+		s.mu.Unlock()
+		return s.setRemote(d, codec)
+	}
+	return ErrNoCommonCodec
+}
+
+func (s *Session) setRemote(d *Description, codec Codec) error {
+	if d.Addr.Port() != 0 && !d.Addr.Addr().IsValid() {
+		return fmt.Errorf("%w: no remote address", ErrBadSDP)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remote = d
+	s.codec = codec
+	s.dtmfPT = d.DTMFPayloadType
+	if d.Addr.Port() != 0 && !d.Addr.Addr().IsUnspecified() && s.target.Load() == nil {
+		addr := d.Addr
+		s.target.Store(&addr)
+	}
+	return nil
+}
+
+// Remote returns the far side's current description, nil before one is set.
+func (s *Session) Remote() *Description {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
+
+// Codec returns the negotiated audio codec.
+func (s *Session) Codec() Codec {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codec
+}
+
+// leg is the snapshot of a session's negotiation a relay direction uses.
+type leg struct {
+	codec   Codec
+	dtmfPT  uint8
+	held    bool // the phone's stream is on hold or removed
+	accepts bool // the phone wants RTP (sendrecv or recvonly, port set)
+}
+
+func (s *Session) leg() leg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := leg{codec: s.codec, dtmfPT: s.dtmfPT}
+	l.held = s.remote == nil || s.remote.Held()
+	l.accepts = s.remote != nil && s.remote.Addr.Port() != 0 &&
+		(s.remote.Direction == SendRecv || s.remote.Direction == RecvOnly)
+	return l
+}
