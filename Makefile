@@ -22,7 +22,7 @@ build:
 
 ## test: install missing test peers (as root), then run the whole suite with peers required
 test: peers
-	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -race -timeout 30m ./...
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 ## peers: install the Debian packages the tests need, when root and missing
 peers:

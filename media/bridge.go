@@ -30,6 +30,12 @@ const relatchAfter = time.Second
 func Bridge(ctx context.Context, a, b *Session) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Wake both readers at once when the bridge ends.
+	stopWaking := context.AfterFunc(ctx, func() {
+		a.rtp.SetReadDeadline(time.Unix(1, 0))
+		b.rtp.SetReadDeadline(time.Unix(1, 0))
+	})
+	defer stopWaking()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); relay(ctx, cancel, a, b) }()
@@ -56,6 +62,9 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 		}
 		from.rtp.SetReadDeadline(time.Now().Add(pollInterval))
 		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
+		if ctx.Err() != nil {
+			return
+		}
 		now := time.Now()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -24,7 +24,9 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", envOr("SWITCHBOARD_DATA", "./data"), "data directory (SQLite database, recordings, certificates)")
 	root.AddCommand(
+		newServeCmd(g),
 		newVersionCmd(),
+		newCDRCmd(g),
 		newExtensionCmd(g),
 		newConfigCmd(g),
 	)

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"strings"
 	"sync"
@@ -30,6 +31,11 @@ type Config struct {
 	// NonceTTL is how long a nonce stays valid; an older one gets a fresh
 	// challenge with stale=true. Zero means 5 minutes.
 	NonceTTL time.Duration
+	// Algorithms are offered in this order, from MD5 and SHA256. Nil means
+	// MD5 alone: baresip 1.0 (libre) fails on any challenge whose algorithm
+	// it lacks and sipp 3.6 answers only the first, so SHA-256 is opt-in
+	// (credentials with either algorithm are checked whenever offered).
+	Algorithms []string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -58,6 +64,7 @@ type HA1 struct {
 // stateless HMAC-signed nonces and per-nonce nonce-count replay checks.
 type Authenticator struct {
 	realm string
+	algs  []string
 	ttl   time.Duration
 	now   func() time.Time
 	key   [32]byte
@@ -72,9 +79,28 @@ type nonceUse struct {
 	expires time.Time
 }
 
+// ParseAlgorithms reads a comma-separated list such as "SHA-256,MD5".
+func ParseAlgorithms(list string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		switch strings.ToUpper(strings.TrimSpace(f)) {
+		case MD5:
+			out = append(out, MD5)
+		case SHA256, "SHA256":
+			out = append(out, SHA256)
+		default:
+			return nil, fmt.Errorf("digest: unknown algorithm %q (want MD5 or SHA-256)", strings.TrimSpace(f))
+		}
+	}
+	return out, nil
+}
+
 // New returns an Authenticator with a fresh random nonce key.
 func New(cfg Config) *Authenticator {
-	a := &Authenticator{realm: cfg.Realm, ttl: cfg.NonceTTL, now: cfg.Now, seen: map[string]nonceUse{}}
+	a := &Authenticator{realm: cfg.Realm, algs: cfg.Algorithms, ttl: cfg.NonceTTL, now: cfg.Now, seen: map[string]nonceUse{}}
+	if len(a.algs) == 0 {
+		a.algs = []string{MD5}
+	}
 	if a.ttl == 0 {
 		a.ttl = 5 * time.Minute
 	}
@@ -89,11 +115,11 @@ func New(cfg Config) *Authenticator {
 func (a *Authenticator) Realm() string { return a.realm }
 
 // Challenges returns the WWW-Authenticate (or Proxy-Authenticate) values to
-// send, most preferred first: SHA-256, then MD5 for older phones.
+// send, one per configured algorithm in order (RFC 8760 §2.4).
 func (a *Authenticator) Challenges(stale bool) []string {
 	nonce := a.nonce()
 	out := make([]string, 0, 2)
-	for _, alg := range []string{SHA256, MD5} {
+	for _, alg := range a.algs {
 		c := digest.Challenge{Realm: a.realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
 		out = append(out, c.String())
 	}

@@ -43,7 +43,7 @@ func answer(t *testing.T, a *Authenticator, alg, user, password string, nc int) 
 func TestVerify(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
-	a := New(Config{Realm: realm, Now: clock})
+	a := New(Config{Realm: realm, Algorithms: []string{SHA256, MD5}, Now: clock})
 	for _, alg := range []string{MD5, SHA256} {
 		t.Run(alg, func(t *testing.T) {
 			h := answer(t, a, alg, "1001", "right-pass", 1)
@@ -67,7 +67,7 @@ func TestVerify(t *testing.T) {
 	if _, res := a.Verify("REGISTER", nil, users); res != Missing {
 		t.Fatalf("no header: %v", res)
 	}
-	other := New(Config{Realm: realm, Now: clock})
+	other := New(Config{Realm: realm, Algorithms: []string{MD5}, Now: clock})
 	if _, res := a.Verify("REGISTER", []string{answer(t, other, MD5, "1001", "right-pass", 1)}, users); res != Invalid {
 		t.Fatalf("nonce of another key: %v, want Invalid", res)
 	}
@@ -89,4 +89,13 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("forged header accepted: %q → %q %v", h, user, res)
 		}
 	})
+}
+
+func TestParseAlgorithms(t *testing.T) {
+	if got, err := ParseAlgorithms("sha-256, md5"); err != nil || len(got) != 2 || got[0] != SHA256 {
+		t.Fatalf("ParseAlgorithms = %v, %v", got, err)
+	}
+	if _, err := ParseAlgorithms("MD5,SHA1"); err == nil {
+		t.Fatal("SHA1 accepted")
+	}
 }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchboard-cc/switchboard/internal/config"
+	"github.com/switchboard-cc/switchboard/internal/events"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/sip"
+	"github.com/switchboard-cc/switchboard/sip/digest"
+)
+
+// shutdownGrace bounds how long a stopping appliance waits for calls to be
+// hung up and state to be flushed.
+const shutdownGrace = 10 * time.Second
+
+func newServeCmd(g *globals) *cobra.Command {
+	rt := config.Runtime{}
+	var sipDigest string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the appliance",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rt.DataDir = g.dataDir
+			if err := rt.Validate(); err != nil {
+				return err
+			}
+			algs, err := digest.ParseAlgorithms(sipDigest)
+			if err != nil {
+				return fmt.Errorf("--sip-digest: %w", err)
+			}
+			return serve(cmd, rt, algs)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&rt.SIP, "sip", envOr("SWITCHBOARD_SIP", "0.0.0.0:5060"), "SIP listen address (UDP and TCP)")
+	f.StringVar(&rt.HTTP, "http", envOr("SWITCHBOARD_HTTP", "0.0.0.0:8080"), "web panel listen address")
+	f.StringVar(&rt.RTPPorts, "rtp-ports", envOr("SWITCHBOARD_RTP_PORTS", "10000-20000"), "RTP port range FIRST-LAST")
+	f.StringVar(&rt.PublicIP, "public-ip", envOr("SWITCHBOARD_PUBLIC_IP", ""), "IP address advertised to phones in SIP and SDP (default: the address they reach us on)")
+	f.BoolVar(&rt.Demo, "demo", envOr("SWITCHBOARD_DEMO", "") == "1", "seed a demo setup (extensions, a queue, an IVR) at first start")
+	f.StringVar(&sipDigest, "sip-digest", envOr("SWITCHBOARD_SIP_DIGEST", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (e.g. SHA-256,MD5; some phones fail when offered one they lack)")
+	f.StringVar(&rt.LogLevel, "log-level", envOr("SWITCHBOARD_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	return cmd
+}
+
+// serve runs every part of the appliance until SIGINT or SIGTERM; a second
+// signal exits at once.
+func serve(cmd *cobra.Command, rt config.Runtime, digestAlgorithms []string) error {
+	level, _ := rt.Level()
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal now kills the process the default way
+	}()
+
+	st, err := store.Open(ctx, rt.DataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if rt.Demo {
+		if err := seedDemo(ctx, st, cmd.OutOrStdout()); err != nil {
+			return err
+		}
+	}
+
+	realm, err := st.Setting(ctx, config.KeyRealm)
+	if errors.Is(err, store.ErrNotFound) {
+		realm = config.DefaultRealm
+	} else if err != nil {
+		return err
+	}
+
+	bus := events.NewBus()
+	lo, hi, _ := rt.RTPRange()
+	eng, err := media.NewEngine(media.Config{PortMin: lo, PortMax: hi, Logger: log.With("sub", "media")})
+	if err != nil {
+		return err
+	}
+	sipSrv, err := sip.New(st, eng, bus, sip.Config{Listen: rt.SIP, AdvertiseIP: rt.PublicIP, Realm: realm, DigestAlgorithms: digestAlgorithms, Logger: log.With("sub", "sip")})
+	if err != nil {
+		return err
+	}
+	if err := sipSrv.Listen(ctx); err != nil {
+		return err
+	}
+	log.Info("switchboard ready", "version", version, "data", rt.DataDir, "sip", sipSrv.Addr().String(), "advertised", sipSrv.AdvertisedIP().String())
+
+	grp, gctx := errgroup.WithContext(ctx)
+	grp.Go(func() error { return sipSrv.Serve(gctx) })
+	done := make(chan error, 1)
+	go func() { done <- grp.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		log.Info("switchboard stopping: hanging up calls")
+		select {
+		case err = <-done:
+		case <-time.After(shutdownGrace):
+			return fmt.Errorf("serve: shutdown took longer than %s; exiting", shutdownGrace)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("switchboard stopped")
+	return nil
+}

@@ -1,0 +1,441 @@
+package b2bua
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/sip/registrar"
+)
+
+// byeTimeout bounds how long hanging up one leg may take.
+const byeTimeout = 5 * time.Second
+
+// Dispositions written to CDRs.
+const (
+	Answered    = "answered"
+	Busy        = "busy"
+	NoAnswer    = "no-answer"
+	Cancelled   = "cancelled"
+	Unavailable = "unavailable"
+	NotFound    = "not-found"
+	Rejected    = "rejected"
+	Failed      = "failed"
+)
+
+// call is one extension-to-extension call: leg A (the caller, a server
+// dialog) and leg B (the answering phone, a client dialog).
+type call struct {
+	b      *B2BUA
+	cdr    store.CDR
+	a      *sipgo.DialogServerSession
+	aID    string
+	sessA  *media.Session
+	sessB  *media.Session
+	hangup chan string // the cause of the first BYE received
+
+	mu  sync.Mutex // guards the following fields
+	bl  *sipgo.DialogClientSession
+	bID string
+}
+
+// HandleInvite runs a call from caller (already authenticated) to the
+// extension in the Request-URI, from the first INVITE to the last BYE.
+func (b *B2BUA) HandleInvite(req *sip.Request, tx sip.ServerTransaction, caller string) {
+	if !b.admit() {
+		tx.Respond(sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil))
+		return
+	}
+	defer b.calls.Done()
+	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value()}
+	c.cdr = store.CDR{CallID: c.aID, Caller: caller, Callee: req.Recipient.User, StartedAt: time.Now()}
+	ctx := context.Background()
+	id, err := b.deps.Store.StartCDR(ctx, c.cdr)
+	if err != nil {
+		b.log.Error("b2bua: start CDR", "err", err)
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	c.cdr.ID = id
+	defer c.finish()
+	c.run(req, tx)
+}
+
+// reject answers leg A with a final failure and records why.
+func (c *call) reject(req *sip.Request, tx sip.ServerTransaction, code int, reason, disposition string) {
+	c.cdr.SIPStatus, c.cdr.Disposition, c.cdr.HangupCause = code, disposition, reason
+	if c.a != nil {
+		c.a.Respond(code, reason, nil)
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+func (c *call) run(req *sip.Request, tx sip.ServerTransaction) {
+	b := c.b
+	callee := req.Recipient.User
+	if !b.deps.Extension(callee) {
+		c.reject(req, tx, 404, "Not Found", NotFound)
+		return
+	}
+	offer, err := media.ParseSDP(req.Body())
+	if err != nil {
+		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+		return
+	}
+	a, err := b.dialogUA(req.Transport()).ReadInvite(req, tx)
+	if err != nil {
+		c.reject(req, tx, 400, "Bad Request", Failed)
+		return
+	}
+	c.a = a
+	b.track(c.aID, c)
+	defer b.untrack(c.aID)
+	a.Respond(100, "Trying", nil)
+
+	bindings := b.deps.Locate(callee)
+	if len(bindings) == 0 {
+		c.reject(req, tx, 480, "Temporarily Unavailable", Unavailable)
+		return
+	}
+	if c.sessA, err = b.deps.Media.NewSession(); err != nil {
+		c.reject(req, tx, 503, "Service Unavailable", Failed)
+		return
+	}
+	if c.sessB, err = b.deps.Media.NewSession(); err != nil {
+		c.reject(req, tx, 503, "Service Unavailable", Failed)
+		return
+	}
+	offerB, err := c.sessB.Offer(b.cfg.Advertise, offer)
+	if err != nil {
+		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+		return
+	}
+
+	winner, res, cause := c.ring(req, bindings, offerB)
+	if winner == nil {
+		switch {
+		case cause == Cancelled:
+			c.cdr.Disposition, c.cdr.HangupCause, c.cdr.SIPStatus = Cancelled, "caller cancelled", 487
+		case cause == causeShutdown:
+			c.reject(req, tx, 503, "Service Unavailable", Failed)
+			c.cdr.HangupCause = causeShutdown
+		case cause == NoAnswer:
+			c.reject(req, tx, 480, "Temporarily Unavailable", NoAnswer)
+			c.cdr.HangupCause = "ring timeout"
+		case res != nil:
+			disp := Rejected
+			if res.StatusCode == 486 || res.StatusCode == 600 {
+				disp = Busy
+			}
+			c.reject(req, tx, res.StatusCode, res.Reason, disp)
+		default:
+			c.reject(req, tx, 480, "Temporarily Unavailable", Unavailable)
+		}
+		return
+	}
+	c.connect(winner)
+}
+
+// ring forks the call to every binding and waits for the first answer, a
+// rejection by all, the ring timeout or the caller's CANCEL. The losing
+// forks are cancelled (or hung up if they answered too) before it returns.
+func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byte) (*sipgo.DialogClientSession, *sip.Response, string) {
+	b := c.b
+	ringCtx, stopRinging := context.WithTimeout(context.Background(), b.cfg.RingTimeout)
+	type result struct {
+		leg *sipgo.DialogClientSession
+		err error
+	}
+	results := make(chan result, len(bindings))
+	ringing := make(chan struct{}, 1)
+	forks := make([]context.CancelFunc, len(bindings))
+	var wg sync.WaitGroup
+	callerName := ""
+	if from := req.From(); from != nil {
+		callerName = from.DisplayName
+	}
+	for i, bind := range bindings {
+		forkCtx, cancel := context.WithCancel(ringCtx)
+		forks[i] = cancel
+		inv, err := c.forkRequest(req, bind, callerName, offerB)
+		if err != nil {
+			results <- result{err: err}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			leg, err := b.dialogUA(bind.Transport).WriteInvite(forkCtx, inv)
+			if err == nil {
+				err = leg.WaitAnswer(forkCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+					if r.StatusCode == 180 || r.StatusCode == 183 {
+						select {
+						case ringing <- struct{}{}:
+						default:
+						}
+					}
+					return nil
+				}})
+			}
+			results <- result{leg: leg, err: err}
+		}()
+	}
+
+	var winner *sipgo.DialogClientSession
+	var best *sip.Response
+	cause := ""
+	rang := false
+	pending := len(bindings)
+	for pending > 0 && winner == nil && cause == "" {
+		select {
+		case <-ringing:
+			if !rang {
+				rang = true
+				c.a.Respond(180, "Ringing", nil)
+			}
+		case r := <-results:
+			pending--
+			var de *sipgo.ErrDialogResponse
+			switch {
+			case r.err == nil:
+				winner = r.leg
+			case errors.As(r.err, &de) && (best == nil || better(de.Res, best)):
+				best = de.Res
+			}
+		case <-ringCtx.Done():
+			cause = NoAnswer
+		case <-c.a.Context().Done():
+			cause = Cancelled
+		case <-b.stop:
+			cause = causeShutdown
+		}
+	}
+	for _, cancel := range forks {
+		cancel()
+	}
+	// The losing forks end in the background: a CANCEL may wait for a
+	// provisional response, and a phone that answered too is hung up.
+	b.calls.Add(1)
+	go func() {
+		defer b.calls.Done()
+		defer stopRinging()
+		for ; pending > 0; pending-- {
+			if r := <-results; r.err == nil {
+				r.leg.Ack(context.Background())
+				ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+				r.leg.Bye(ctx)
+				cancel()
+			}
+		}
+		wg.Wait()
+	}()
+	return winner, best, cause
+}
+
+// better reports whether failure response r should be relayed to the caller
+// rather than current (RFC 3261 §16.7: busy and 6xx win, then the lowest
+// class).
+func better(r, current *sip.Response) bool {
+	rank := func(x *sip.Response) int {
+		switch {
+		case x.StatusCode >= 600:
+			return 0
+		case x.StatusCode == 486:
+			return 1
+		case x.StatusCode >= 400 && x.StatusCode < 500:
+			return 2
+		default:
+			return 3
+		}
+	}
+	return rank(r) < rank(current)
+}
+
+// forkRequest builds the INVITE toward one registered contact.
+func (c *call) forkRequest(req *sip.Request, bind registrar.Binding, callerName string, offerB []byte) (*sip.Request, error) {
+	var contact sip.Uri
+	if err := sip.ParseUri(bind.Contact, &contact); err != nil {
+		return nil, err
+	}
+	adv := c.b.cfg.Advertise.String()
+	inv := sip.NewRequest(sip.INVITE, contact)
+	from := &sip.FromHeader{DisplayName: callerName, Address: sip.Uri{Scheme: "sip", User: c.cdr.Caller, Host: adv}}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	inv.AppendHeader(from)
+	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: c.cdr.Callee, Host: adv}})
+	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	inv.SetBody(offerB)
+	inv.SetDestination(bind.Source.String())
+	inv.SetTransport(bind.Transport)
+	return inv, nil
+}
+
+// connect answers leg A once leg B answered, bridges the media and waits
+// for the call to end.
+func (c *call) connect(bl *sipgo.DialogClientSession) {
+	b := c.b
+	c.mu.Lock()
+	c.bl = bl
+	c.bID = bl.InviteRequest.CallID().Value()
+	c.mu.Unlock()
+	b.track(c.bID, c)
+	defer b.untrack(c.bID)
+	if err := bl.Ack(context.Background()); err != nil {
+		b.log.Warn("b2bua: ACK to the callee failed", "err", err)
+	}
+	ansB, err := media.ParseSDP(bl.InviteResponse.Body())
+	if err == nil {
+		err = c.sessB.SetRemote(ansB)
+	}
+	if err != nil {
+		c.byeB("callee answered without usable SDP")
+		c.reject(nil, nil, 488, "Not Acceptable Here", Failed)
+		return
+	}
+	ansA, err := c.sessA.Answer(c.offerA(), b.cfg.Advertise)
+	if err != nil {
+		c.byeB("no common codec")
+		c.reject(nil, nil, 488, "Not Acceptable Here", Failed)
+		return
+	}
+	c.cdr.AnsweredAt = time.Now()
+	c.cdr.Disposition, c.cdr.SIPStatus = Answered, 200
+	bridgeCtx, stopBridge := context.WithCancel(context.Background())
+	bridged := make(chan error, 1)
+	go func() { bridged <- media.Bridge(bridgeCtx, c.sessA, c.sessB) }()
+	defer func() {
+		stopBridge()
+		<-bridged
+	}()
+	if err := c.a.RespondSDP(ansA); err != nil {
+		c.cdr.HangupCause = "caller never acknowledged the answer"
+		c.byeB(c.cdr.HangupCause)
+		c.byeA()
+		return
+	}
+	select {
+	case cause := <-c.hangup:
+		c.cdr.HangupCause = cause
+		if cause == causeCallerBye {
+			c.byeB(cause)
+		} else {
+			c.byeA()
+		}
+	case err := <-bridged:
+		bridged <- err
+		c.cdr.HangupCause = "media: " + errString(err)
+		c.byeA()
+		c.byeB(c.cdr.HangupCause)
+	case <-b.stop:
+		c.cdr.HangupCause = errShutdown.Error()
+		c.byeA()
+		c.byeB(c.cdr.HangupCause)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ended"
+	}
+	return err.Error()
+}
+
+// offerA is the caller's SDP offer.
+func (c *call) offerA() *media.Description {
+	d, _ := media.ParseSDP(c.a.InviteRequest.Body())
+	return d
+}
+
+// Hang-up causes recorded in CDRs.
+const (
+	causeCallerBye = "caller hung up"
+	causeCalleeBye = "callee hung up"
+	causeShutdown  = "appliance stopping"
+)
+
+func (c *call) byeA() {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := c.a.Bye(ctx); err != nil {
+		c.b.log.Debug("b2bua: BYE to the caller", "err", err)
+	}
+}
+
+func (c *call) byeB(reason string) {
+	c.mu.Lock()
+	bl := c.bl
+	c.mu.Unlock()
+	if bl == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := bl.Bye(ctx); err != nil {
+		c.b.log.Debug("b2bua: BYE to the callee", "reason", reason, "err", err)
+	}
+}
+
+// legOf tells whether an in-dialog request came on leg A.
+func (c *call) legOf(req *sip.Request) (fromA bool) {
+	return req.CallID().Value() == c.aID
+}
+
+func (c *call) ack(req *sip.Request, tx sip.ServerTransaction) {
+	if c.legOf(req) {
+		c.a.ReadAck(req, tx)
+	}
+}
+
+func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
+	if c.legOf(req) {
+		if err := c.a.ReadBye(req, tx); err != nil {
+			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			return
+		}
+		c.signal(causeCallerBye)
+		return
+	}
+	c.mu.Lock()
+	bl := c.bl
+	c.mu.Unlock()
+	if bl == nil || bl.ReadBye(req, tx) != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	c.signal(causeCalleeBye)
+}
+
+func (c *call) signal(cause string) {
+	select {
+	case c.hangup <- cause:
+	default:
+	}
+}
+
+// finish closes the media and writes the CDR.
+func (c *call) finish() {
+	c.cdr.EndedAt = time.Now()
+	if c.sessA != nil {
+		sa := c.sessA.Stats()
+		c.cdr.PacketsAToB, c.cdr.LostA, c.cdr.JitterA, c.cdr.Codec = sa.PacketsIn, sa.Lost, sa.Jitter, sa.Codec
+		c.sessA.Close()
+	}
+	if c.sessB != nil {
+		sb := c.sessB.Stats()
+		c.cdr.PacketsBToA, c.cdr.LostB, c.cdr.JitterB = sb.PacketsIn, sb.Lost, sb.Jitter
+		c.sessB.Close()
+	}
+	if c.cdr.Disposition == "" {
+		c.cdr.Disposition = Failed
+	}
+	if err := c.b.deps.Store.FinishCDR(context.Background(), c.cdr); err != nil {
+		c.b.log.Error("b2bua: finish CDR", "err", err)
+	}
+}

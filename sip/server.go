@@ -1,0 +1,267 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchboard-cc/switchboard/internal/events"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/sip/b2bua"
+	"github.com/switchboard-cc/switchboard/sip/digest"
+	"github.com/switchboard-cc/switchboard/sip/guard"
+	"github.com/switchboard-cc/switchboard/sip/registrar"
+)
+
+// Config configures the SIP service. Zero values mean the defaults.
+type Config struct {
+	// Listen is the UDP and TCP address, e.g. "0.0.0.0:5060"; a port of 0
+	// picks a free one (TCP then takes the port UDP got).
+	Listen string
+	// AdvertiseIP is placed in Via, Contact and SDP. Empty means the Listen
+	// IP, or when that is unspecified the address of the interface that
+	// routes to the outside (falling back to 127.0.0.1).
+	AdvertiseIP string
+	// Realm is the digest realm; zero means "switchboard.local". Extension
+	// hashes are stored for one realm.
+	Realm string
+	// DigestAlgorithms are offered in challenges, in order; nil means MD5
+	// (see digest.Config.Algorithms).
+	DigestAlgorithms []string
+	// RingTimeout ends an unanswered call with 480. Zero means 30s.
+	RingTimeout time.Duration
+	// Registrar bounds registrations.
+	Registrar registrar.Config
+	// Guard sets the abuse thresholds.
+	Guard guard.Config
+	// UserAgent is the Server/User-Agent header value; zero means
+	// "switchboard".
+	UserAgent string
+	// Logger receives the service's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("sip: Config.Listen: want HOST:PORT, got %q", c.Listen)
+	}
+	if c.AdvertiseIP != "" {
+		if _, err := netip.ParseAddr(c.AdvertiseIP); err != nil {
+			return fmt.Errorf("sip: Config.AdvertiseIP: %q is not an IP address", c.AdvertiseIP)
+		}
+	}
+	if c.RingTimeout < 0 {
+		return fmt.Errorf("sip: Config.RingTimeout: must not be negative")
+	}
+	return nil
+}
+
+// shutdownTimeout bounds how long Serve waits for calls to hang up.
+const shutdownTimeout = 8 * time.Second
+
+// Server is the appliance's SIP service.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	st    *store.Store
+	eng   *media.Engine
+	bus   *events.Bus
+	auth  *digest.Authenticator
+	guard *guard.Guard
+	reg   *registrar.Registrar
+
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	udp     net.PacketConn
+	tcp     net.Listener
+	addr    netip.AddrPort
+	adv     netip.Addr
+	calls   *b2bua.B2BUA
+	extLock sync.Mutex // guards extCache
+	ext     extCache
+}
+
+// New builds the SIP service on the store, the media engine and the event
+// bus. Nothing listens before Listen.
+func New(st *store.Store, eng *media.Engine, bus *events.Bus, cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "switchboard.local"
+	}
+	if cfg.RingTimeout == 0 {
+		cfg.RingTimeout = 30 * time.Second
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "switchboard"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Registrar.Logger = cfg.Logger
+	s := &Server{cfg: cfg, log: cfg.Logger, st: st, eng: eng, bus: bus,
+		auth: digest.New(digest.Config{Realm: cfg.Realm, Algorithms: cfg.DigestAlgorithms}), guard: guard.New(cfg.Guard)}
+	return s, nil
+}
+
+// Listen binds the UDP and TCP sockets and loads the stored registrations.
+func (s *Server) Listen(ctx context.Context) error {
+	host, port, _ := net.SplitHostPort(s.cfg.Listen)
+	network := "udp4"
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		network = "udp6"
+	}
+	lc := net.ListenConfig{Control: noBroadcast}
+	udp, err := lc.ListenPacket(ctx, network, net.JoinHostPort(host, port))
+	if err != nil {
+		return fmt.Errorf("sip: listen udp %s: %w", s.cfg.Listen, err)
+	}
+	uaddr := udp.LocalAddr().(*net.UDPAddr)
+	tcp, err := (&net.ListenConfig{}).Listen(ctx, "tcp"+network[3:], net.JoinHostPort(host, strconv.Itoa(uaddr.Port)))
+	if err != nil {
+		udp.Close()
+		return fmt.Errorf("sip: listen tcp %s: %w", s.cfg.Listen, err)
+	}
+	s.udp, s.tcp = udp, tcp
+	s.addr = uaddr.AddrPort()
+	s.adv = advertiseAddr(s.cfg.AdvertiseIP, s.addr.Addr())
+
+	s.reg, err = registrar.New(ctx, s.st, s.cfg.Registrar)
+	if err != nil {
+		s.closeSockets()
+		return err
+	}
+	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter)))
+	if err != nil {
+		s.closeSockets()
+		return fmt.Errorf("sip: %w", err)
+	}
+	s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(s.log))
+	if err != nil {
+		s.closeSockets()
+		return fmt.Errorf("sip: %w", err)
+	}
+	s.calls, err = b2bua.New(s.ua, b2bua.Config{
+		Listen:      s.addr,
+		Advertise:   s.adv,
+		RingTimeout: s.cfg.RingTimeout,
+		Logger:      s.log,
+	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists})
+	if err != nil {
+		s.closeSockets()
+		return err
+	}
+	s.routes()
+	return nil
+}
+
+func (s *Server) closeSockets() {
+	s.udp.Close()
+	s.tcp.Close()
+}
+
+// Addr is the bound SIP address (UDP and TCP share it).
+func (s *Server) Addr() netip.AddrPort { return s.addr }
+
+// AdvertisedIP is the address the appliance gives phones in SIP and SDP.
+func (s *Server) AdvertisedIP() netip.Addr { return s.adv }
+
+// Registrar gives read access to the location service (registration
+// status for the CLI and the web panel).
+func (s *Server) Registrar() *registrar.Registrar { return s.reg }
+
+// Serve answers SIP until ctx ends, then hangs up every live call, closes
+// their CDRs, writes the registrations and returns once everything it
+// started has stopped.
+func (s *Server) Serve(ctx context.Context) error {
+	if n, err := s.st.CloseOpenCDRs(ctx, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("closed CDRs of calls interrupted by the last stop", "count", n)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.reg.Run(gctx) })
+	g.Go(func() error { return s.watchConfig(gctx) })
+	g.Go(func() error {
+		err := s.srv.ServeUDP(s.udp)
+		if gctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("sip: udp: %w", err)
+	})
+	g.Go(func() error {
+		err := s.srv.ServeTCP(s.tcp)
+		if gctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("sip: tcp: %w", err)
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		hangup, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		s.calls.Shutdown(hangup)
+		cancel()
+		s.closeSockets()
+		s.ua.Close()
+		return nil
+	})
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// readFilter drops datagrams and stream reads from banned sources before
+// they are parsed.
+func (s *Server) readFilter(info sip.TransportReadProps, data []byte) ([]byte, error) {
+	if ap, ok := addrPortOf(info.RemoteAddr); ok && s.guard.Banned(ap.Addr()) {
+		return nil, nil
+	}
+	return data, nil
+}
+
+// advertiseAddr picks the address phones are told to reach.
+func advertiseAddr(configured string, listen netip.Addr) netip.Addr {
+	if a, err := netip.ParseAddr(configured); err == nil {
+		return a
+	}
+	if listen.IsValid() && !listen.IsUnspecified() {
+		return listen.Unmap()
+	}
+	// Connecting a UDP socket sends nothing: it only asks the kernel which
+	// interface routes outward.
+	if c, err := net.Dial("udp4", "192.0.2.1:9"); err == nil {
+		defer c.Close()
+		if ap, ok := addrPortOf(c.LocalAddr()); ok {
+			return ap.Addr()
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
+func addrPortOf(a net.Addr) (netip.AddrPort, bool) {
+	switch v := a.(type) {
+	case *net.UDPAddr:
+		ap := v.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	case *net.TCPAddr:
+		ap := v.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	}
+	return netip.AddrPort{}, false
+}
