@@ -1,0 +1,388 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CustomerRow is one live customer with its identities.
+type CustomerRow struct {
+	ID         int64
+	Name       string
+	CreatedAt  time.Time
+	Identities []IdentityRow
+}
+
+// IdentityRow is one identity (kind phone, email or chat, and its
+// normalised value) of a customer.
+type IdentityRow struct {
+	Kind  string
+	Value string
+}
+
+// EntryRow is one timeline entry of a customer.
+type EntryRow struct {
+	ID         int64
+	CustomerID int64
+	Channel    string
+	Kind       string
+	At         time.Time
+	Summary    string
+	Ref        string
+	Detail     map[string]string
+	Identity   IdentityRow
+}
+
+// ResolveCustomer returns the live customer owning identity id, creating a
+// customer named name with that identity when none does. created reports
+// whether it was created.
+func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string, now time.Time) (c CustomerRow, created bool, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		owner, err := tx.identityOwner(ctx, id)
+		switch {
+		case err == nil:
+			if name != "" {
+				if _, err := tx.tx.ExecContext(ctx, `UPDATE customers SET name = ? WHERE id = ? AND name = ''`, name, owner); err != nil {
+					return fmt.Errorf("store: name customer %d: %w", owner, err)
+				}
+			}
+			c, err = tx.loadCustomer(ctx, owner)
+			return err
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		res, err := tx.tx.ExecContext(ctx, `INSERT INTO customers (name, created_at) VALUES (?, ?)`, name, now.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("store: create customer: %w", err)
+		}
+		cid, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("store: create customer: %w", err)
+		}
+		if err := tx.addIdentity(ctx, cid, id, now); err != nil {
+			return err
+		}
+		created = true
+		c, err = tx.loadCustomer(ctx, cid)
+		return err
+	})
+	return c, created, err
+}
+
+// LinkIdentity gives identity id to customer cid. When id already belongs to
+// another live customer, that customer is merged into cid (the same
+// identity means the same person). It returns the live customer.
+func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) (c CustomerRow, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		live, err := tx.liveCustomer(ctx, cid)
+		if err != nil {
+			return err
+		}
+		owner, err := tx.identityOwner(ctx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if err := tx.addIdentity(ctx, live, id, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case owner != live:
+			if err := tx.mergeCustomers(ctx, live, owner); err != nil {
+				return err
+			}
+		}
+		c, err = tx.loadCustomer(ctx, live)
+		return err
+	})
+	return c, err
+}
+
+// MergeCustomers moves every identity and entry of customer from into
+// customer into, and marks from as merged. It returns the survivor.
+func (s *Store) MergeCustomers(ctx context.Context, into, from int64) (c CustomerRow, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		a, err := tx.liveCustomer(ctx, into)
+		if err != nil {
+			return err
+		}
+		b, err := tx.liveCustomer(ctx, from)
+		if err != nil {
+			return err
+		}
+		if a != b {
+			if err := tx.mergeCustomers(ctx, a, b); err != nil {
+				return err
+			}
+		}
+		c, err = tx.loadCustomer(ctx, a)
+		return err
+	})
+	return c, err
+}
+
+// SplitCustomer moves the identities ids of customer cid, with the entries
+// that came through them, to a new customer named name, and returns it.
+func (s *Store) SplitCustomer(ctx context.Context, cid int64, ids []IdentityRow, name string, now time.Time) (c CustomerRow, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		live, err := tx.liveCustomer(ctx, cid)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			owner, err := tx.identityOwner(ctx, id)
+			if err != nil {
+				return fmt.Errorf("store: split %s %s: %w", id.Kind, id.Value, err)
+			}
+			if owner != live {
+				return fmt.Errorf("store: split %s %s: belongs to customer %d: %w", id.Kind, id.Value, owner, ErrNotFound)
+			}
+		}
+		res, err := tx.tx.ExecContext(ctx, `INSERT INTO customers (name, created_at) VALUES (?, ?)`, name, now.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("store: split customer %d: %w", live, err)
+		}
+		nid, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("store: split customer %d: %w", live, err)
+		}
+		for _, id := range ids {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE customer_identities SET customer_id = ? WHERE kind = ? AND value = ?`, nid, id.Kind, id.Value); err != nil {
+				return fmt.Errorf("store: split identity: %w", err)
+			}
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE customer_entries SET customer_id = ?
+				WHERE customer_id = ? AND identity_kind = ? AND identity_value = ?`, nid, live, id.Kind, id.Value); err != nil {
+				return fmt.Errorf("store: split entries: %w", err)
+			}
+		}
+		c, err = tx.loadCustomer(ctx, nid)
+		return err
+	})
+	return c, err
+}
+
+// AddCustomerEntry records e on the live customer of e.CustomerID. An entry
+// with a Ref replaces the earlier one of the same channel, kind and ref.
+func (s *Store) AddCustomerEntry(ctx context.Context, e EntryRow) (int64, error) {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return 0, fmt.Errorf("store: entry detail: %w", err)
+	}
+	if e.Detail == nil {
+		detail = []byte("{}")
+	}
+	var id int64
+	err = s.Update(ctx, func(tx *Tx) error {
+		live, err := tx.liveCustomer(ctx, e.CustomerID)
+		if err != nil {
+			return err
+		}
+		row := tx.tx.QueryRowContext(ctx, `INSERT INTO customer_entries
+			(customer_id, channel, kind, at, summary, ref, detail, identity_kind, identity_value)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (channel, kind, ref) WHERE ref <> '' DO UPDATE SET
+				customer_id = excluded.customer_id, at = excluded.at, summary = excluded.summary,
+				detail = excluded.detail, identity_kind = excluded.identity_kind, identity_value = excluded.identity_value
+			RETURNING id`,
+			live, e.Channel, e.Kind, e.At.UnixMilli(), e.Summary, e.Ref, string(detail), e.Identity.Kind, e.Identity.Value)
+		if err := row.Scan(&id); err != nil {
+			return fmt.Errorf("store: add entry: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// Customer returns the live customer that cid is or was merged into.
+func (s *Store) Customer(ctx context.Context, cid int64) (c CustomerRow, err error) {
+	err = s.customerRead(ctx, func(tx *Tx) error {
+		live, err := tx.liveCustomer(ctx, cid)
+		if err != nil {
+			return err
+		}
+		c, err = tx.loadCustomer(ctx, live)
+		return err
+	})
+	return c, err
+}
+
+// CustomerTimeline returns at most limit entries of the live customer of
+// cid, newest first.
+func (s *Store) CustomerTimeline(ctx context.Context, cid int64, limit int) ([]EntryRow, error) {
+	var out []EntryRow
+	err := s.customerRead(ctx, func(tx *Tx) error {
+		live, err := tx.liveCustomer(ctx, cid)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id, customer_id, channel, kind, at, summary, ref, detail, identity_kind, identity_value
+			FROM customer_entries WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?`, live, limit)
+		if err != nil {
+			return fmt.Errorf("store: timeline %d: %w", live, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e EntryRow
+			var at int64
+			var detail string
+			if err := rows.Scan(&e.ID, &e.CustomerID, &e.Channel, &e.Kind, &at, &e.Summary, &e.Ref, &detail, &e.Identity.Kind, &e.Identity.Value); err != nil {
+				return fmt.Errorf("store: timeline %d: %w", live, err)
+			}
+			e.At = time.UnixMilli(at)
+			if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+				return fmt.Errorf("store: timeline %d: entry %d detail: %w", live, e.ID, err)
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SearchCustomers returns at most limit live customers whose name contains
+// name, or who own an identity whose value contains one of values
+// (case-insensitive), by name.
+func (s *Store) SearchCustomers(ctx context.Context, name string, values []string, limit int) ([]CustomerRow, error) {
+	var out []CustomerRow
+	err := s.customerRead(ctx, func(tx *Tx) error {
+		q := `SELECT id FROM customers WHERE merged_into IS NULL AND (name LIKE ? ESCAPE '\'`
+		args := []any{"%" + customerLikeEscape(name) + "%"}
+		for _, v := range values {
+			q += ` OR id IN (SELECT customer_id FROM customer_identities WHERE value LIKE ? ESCAPE '\')`
+			args = append(args, "%"+customerLikeEscape(v)+"%")
+		}
+		q += `) ORDER BY name COLLATE NOCASE, id LIMIT ?`
+		args = append(args, limit)
+		rows, err := tx.tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: search customers: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: search customers: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: search customers: %w", err)
+		}
+		for _, id := range ids {
+			c, err := tx.loadCustomer(ctx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// customerRead runs fn in a read-only transaction, so that several queries see one
+// snapshot.
+func (s *Store) customerRead(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(&Tx{tx: tx})
+}
+
+func customerLikeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// liveCustomer follows merged_into from cid to the customer that lives.
+func (t *Tx) liveCustomer(ctx context.Context, cid int64) (int64, error) {
+	for range 64 {
+		var next sql.NullInt64
+		err := t.tx.QueryRowContext(ctx, `SELECT merged_into FROM customers WHERE id = ?`, cid).Scan(&next)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("store: customer %d: %w", cid, ErrNotFound)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: customer %d: %w", cid, err)
+		}
+		if !next.Valid {
+			return cid, nil
+		}
+		cid = next.Int64
+	}
+	return 0, fmt.Errorf("store: customer %d: merge chain too long", cid)
+}
+
+func (t *Tx) identityOwner(ctx context.Context, id IdentityRow) (int64, error) {
+	var cid int64
+	err := t.tx.QueryRowContext(ctx, `SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?`, id.Kind, id.Value).Scan(&cid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: identity %s: %w", id.Kind, err)
+	}
+	return cid, nil
+}
+
+func (t *Tx) addIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO customer_identities (kind, value, customer_id, added_at) VALUES (?, ?, ?, ?)`,
+		id.Kind, id.Value, cid, now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: add identity to customer %d: %w", cid, err)
+	}
+	return nil
+}
+
+// mergeCustomers moves everything of live customer from into live customer
+// into; the survivor keeps its name, or takes from's when it has none.
+func (t *Tx) mergeCustomers(ctx context.Context, into, from int64) error {
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?`, []any{into, from}},
+		{`UPDATE customer_entries SET customer_id = ? WHERE customer_id = ?`, []any{into, from}},
+		{`UPDATE customers SET name = (SELECT name FROM customers WHERE id = ?) WHERE id = ? AND name = ''`, []any{from, into}},
+		{`UPDATE customers SET merged_into = ? WHERE id = ?`, []any{into, from}},
+	}
+	for _, s := range stmts {
+		if _, err := t.tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			return fmt.Errorf("store: merge customer %d into %d: %w", from, into, err)
+		}
+	}
+	return nil
+}
+
+func (t *Tx) loadCustomer(ctx context.Context, cid int64) (CustomerRow, error) {
+	c := CustomerRow{ID: cid}
+	var created int64
+	err := t.tx.QueryRowContext(ctx, `SELECT name, created_at FROM customers WHERE id = ?`, cid).Scan(&c.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("store: customer %d: %w", cid, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: customer %d: %w", cid, err)
+	}
+	c.CreatedAt = time.UnixMilli(created)
+	rows, err := t.tx.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY kind, added_at, value`, cid)
+	if err != nil {
+		return c, fmt.Errorf("store: customer %d identities: %w", cid, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id IdentityRow
+		if err := rows.Scan(&id.Kind, &id.Value); err != nil {
+			return c, fmt.Errorf("store: customer %d identities: %w", cid, err)
+		}
+		c.Identities = append(c.Identities, id)
+	}
+	return c, rows.Err()
+}
