@@ -28,6 +28,7 @@ const shutdownGrace = 10 * time.Second
 func newServeCmd(g *globals) *cobra.Command {
 	rt := config.Runtime{}
 	var sipDigest string
+	var ringTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the appliance",
@@ -41,7 +42,10 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--sip-digest: %w", err)
 			}
-			return serve(cmd, rt, algs)
+			if ringTimeout <= 0 {
+				return fmt.Errorf("--ring-timeout: must be positive, got %s", ringTimeout)
+			}
+			return serve(cmd, rt, sip.Config{DigestAlgorithms: algs, RingTimeout: ringTimeout})
 		},
 	}
 	f := cmd.Flags()
@@ -51,13 +55,15 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.StringVar(&rt.PublicIP, "public-ip", envOr("SWITCHBOARD_PUBLIC_IP", ""), "IP address advertised to phones in SIP and SDP (default: the address they reach us on)")
 	f.BoolVar(&rt.Demo, "demo", envOr("SWITCHBOARD_DEMO", "") == "1", "seed a demo setup (extensions, a queue, an IVR) at first start")
 	f.StringVar(&sipDigest, "sip-digest", envOr("SWITCHBOARD_SIP_DIGEST", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (e.g. SHA-256,MD5; some phones fail when offered one they lack)")
+	f.DurationVar(&ringTimeout, "ring-timeout", envDuration("SWITCHBOARD_RING_TIMEOUT", 30*time.Second), "how long an extension rings before the caller gets 480")
 	f.StringVar(&rt.LogLevel, "log-level", envOr("SWITCHBOARD_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	return cmd
 }
 
 // serve runs every part of the appliance until SIGINT or SIGTERM; a second
-// signal exits at once.
-func serve(cmd *cobra.Command, rt config.Runtime, digestAlgorithms []string) error {
+// signal exits at once. sipCfg carries the SIP flags that are not part of
+// config.Runtime.
+func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config) error {
 	level, _ := rt.Level()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 
@@ -92,7 +98,8 @@ func serve(cmd *cobra.Command, rt config.Runtime, digestAlgorithms []string) err
 	if err != nil {
 		return err
 	}
-	sipSrv, err := sip.New(st, eng, bus, sip.Config{Listen: rt.SIP, AdvertiseIP: rt.PublicIP, Realm: realm, DigestAlgorithms: digestAlgorithms, Logger: log.With("sub", "sip")})
+	sipCfg.Listen, sipCfg.AdvertiseIP, sipCfg.Realm, sipCfg.Logger = rt.SIP, rt.PublicIP, realm, log.With("sub", "sip")
+	sipSrv, err := sip.New(st, eng, bus, sipCfg)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -210,7 +211,11 @@ func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byt
 				best = de.Res
 			}
 		case <-ringCtx.Done():
-			cause = NoAnswer
+			if best == nil || best.StatusCode != 486 {
+				cause = NoAnswer
+			} else {
+				cause = causeBusyElsewhere
+			}
 		case <-c.a.Context().Done():
 			cause = Cancelled
 		case <-b.stop:
@@ -272,9 +277,21 @@ func (c *call) forkRequest(req *sip.Request, bind registrar.Binding, callerName 
 	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: c.cdr.Callee, Host: adv}})
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	inv.SetBody(offerB)
-	inv.SetDestination(bind.Source.String())
+	inv.SetDestination(destination(contact, bind.Source))
 	inv.SetTransport(bind.Transport)
 	return inv, nil
+}
+
+// destination is where a request to a registered contact goes: the
+// Contact's own address when it names the host the REGISTER came from (a
+// phone receiving on another port than it registered from), else the
+// REGISTER's source address (a phone behind NAT, whose Contact is
+// unreachable).
+func destination(contact sip.Uri, source netip.AddrPort) string {
+	if ip, err := netip.ParseAddr(contact.Host); err == nil && ip.Unmap() == source.Addr() && contact.Port > 0 {
+		return netip.AddrPortFrom(ip.Unmap(), uint16(contact.Port)).String()
+	}
+	return source.String()
 }
 
 // connect answers leg A once leg B answered, bridges the media and waits
@@ -358,6 +375,9 @@ const (
 	causeCallerBye = "caller hung up"
 	causeCalleeBye = "callee hung up"
 	causeShutdown  = "appliance stopping"
+	// causeBusyElsewhere: the ring timeout passed after one contact said
+	// busy while others rang on; the caller hears busy.
+	causeBusyElsewhere = "busy"
 )
 
 func (c *call) byeA() {

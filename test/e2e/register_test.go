@@ -15,6 +15,16 @@ import (
 // returns sipp's exit error (nil: 200 OK after the 401 challenge).
 func sippRegister(t *testing.T, sipPort int, ext, password string) error {
 	t.Helper()
+	return sippRegisterContact(t, sipPort, ext, password, "127.0.0.1", freeUDPPort(t), 0)
+}
+
+// sippRegisterContact registers ext from localIP, with a Contact at
+// contactPort (0: the registering port), and returns sipp's exit error.
+func sippRegisterContact(t *testing.T, sipPort int, ext, password, localIP string, localPort, contactPort int) error {
+	t.Helper()
+	if contactPort == 0 {
+		contactPort = localPort
+	}
 	sipp := peertest.Binary(t, "sipp")
 	scen, err := filepath.Abs("testdata/register.xml")
 	if err != nil {
@@ -24,7 +34,7 @@ func sippRegister(t *testing.T, sipPort int, ext, password string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sipp, fmt.Sprintf("127.0.0.1:%d", sipPort),
 		"-sf", scen, "-s", ext, "-au", ext, "-ap", password,
-		"-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)), "-m", "1",
+		"-i", localIP, "-p", fmt.Sprint(localPort), "-key", "contact_port", fmt.Sprint(contactPort), "-m", "1",
 		"-nostdin", "-timeout", "20", "-timeout_error")
 	cmd.Dir = t.TempDir()
 	out, err := cmd.CombinedOutput()
