@@ -1,0 +1,10 @@
+// Package webui is the appliance's web panel: one http.Handler serving the
+// login page, the admin pages (extensions with their registration status,
+// web users, the whole configuration as YAML with validation errors shown at
+// their line), the REST API under /api/v1 (described by /api/v1/openapi.json)
+// and a live event stream for the supervisor's views.
+//
+// Templates, CSS and JavaScript are embedded with go:embed; building needs no
+// Node. Every route checks the caller's role through webui/auth, and every
+// state change needs the session's CSRF token or an API bearer token.
+package webui

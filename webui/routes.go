@@ -1,0 +1,118 @@
+package webui
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+
+	"github.com/switchboard-cc/switchboard/webui/auth"
+)
+
+// maxBody bounds every request body the panel reads.
+const maxBody = 1 << 20
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "assets/static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.loginSubmit)
+	mux.Handle("POST /logout", s.page(auth.RoleAgent, s.logout))
+	mux.Handle("GET /{$}", s.page(auth.RoleAgent, s.home))
+
+	mux.Handle("GET /admin/{$}", s.page(auth.RoleAdmin, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/extensions", http.StatusSeeOther)
+	}))
+	mux.Handle("GET /admin/extensions", s.page(auth.RoleAdmin, s.extensionsPage))
+	mux.Handle("POST /admin/extensions", s.page(auth.RoleAdmin, s.extensionsSubmit))
+	mux.Handle("POST /admin/extensions/{number}/delete", s.page(auth.RoleAdmin, s.extensionDelete))
+	mux.Handle("GET /admin/users", s.page(auth.RoleAdmin, s.usersPage))
+	mux.Handle("POST /admin/users", s.page(auth.RoleAdmin, s.usersSubmit))
+	mux.Handle("GET /admin/config", s.page(auth.RoleAdmin, s.configPage))
+	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
+
+	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	mux.Handle("GET /api/v1/me", s.api(auth.RoleAgent, s.apiMe))
+	mux.Handle("POST /api/v1/tokens", s.api(auth.RoleAgent, s.apiCreateToken))
+	mux.Handle("GET /api/v1/extensions", s.api(auth.RoleAdmin, s.apiExtensions))
+	mux.Handle("POST /api/v1/extensions", s.api(auth.RoleAdmin, s.apiPutExtension))
+	mux.Handle("DELETE /api/v1/extensions/{number}", s.api(auth.RoleAdmin, s.apiDeleteExtension))
+	mux.Handle("GET /api/v1/users", s.api(auth.RoleAdmin, s.apiUsers))
+	mux.Handle("POST /api/v1/users", s.api(auth.RoleAdmin, s.apiCreateUser))
+	mux.Handle("GET /api/v1/config", s.api(auth.RoleAdmin, s.apiExportConfig))
+	mux.Handle("PUT /api/v1/config", s.api(auth.RoleAdmin, s.apiImportConfig))
+	mux.Handle("POST /api/v1/config/validate", s.api(auth.RoleAdmin, s.apiValidateConfig))
+	mux.Handle("GET /api/v1/events", s.api(auth.RoleSupervisor, s.apiEvents))
+
+	if s.cfg.Contact != nil {
+		mux.Handle("/contact/", s.cfg.Contact)
+	}
+	return securityHeaders(http.MaxBytesHandler(mux, maxBody))
+}
+
+// securityHeaders forbids inline scripts, framing and MIME sniffing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page guards an HTML route: anonymous GETs go to the login page.
+func (s *Server) page(min auth.Role, h http.HandlerFunc) http.Handler {
+	return s.auth.Require(min, func(w http.ResponseWriter, r *http.Request, status int) {
+		if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		http.Error(w, http.StatusText(status), status)
+	}, h)
+}
+
+// api guards a JSON route.
+func (s *Server) api(min auth.Role, h http.HandlerFunc) http.Handler {
+	return s.auth.Require(min, func(w http.ResponseWriter, r *http.Request, status int) {
+		writeError(w, status, http.StatusText(status))
+	}, h)
+}
+
+type apiError struct {
+	Error  string       `json:"error"`
+	Errors []fieldError `json:"errors,omitempty"`
+}
+
+type fieldError struct {
+	Path string `json:"path"`
+	Line int    `json:"line"`
+	Msg  string `json:"msg"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{Error: msg})
+}
+
+// readJSON decodes a bounded JSON body into v, refusing unknown fields.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
