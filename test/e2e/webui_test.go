@@ -1,0 +1,195 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/switchboard-cc/switchboard/internal/events"
+	"github.com/switchboard-cc/switchboard/internal/peertest"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/webui"
+)
+
+// browser starts a headless Chromium with its own profile; cancel stops it.
+func browser(t *testing.T, chromium string) (context.Context, context.CancelFunc) {
+	t.Helper()
+	profile := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.WindowSize(1200, 900),
+	)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	return ctx, func() { cancelT(); cancelCtx(); cancelAlloc() }
+}
+
+func browserLogin(t *testing.T, ctx context.Context, base, user, password string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("form.logout")),
+	)
+	if err != nil {
+		t.Fatalf("login as %s: %v", user, err)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := os.Getenv("SWITCHBOARD_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+// TestWebUIAdminFlow drives the panel in Chromium: the admin signs in with
+// the password printed at first start, adds an extension and an agent user,
+// sees a bad YAML file named at its line while typing, and the agent signs
+// in from a second browser and cannot open the admin pages.
+func TestWebUIAdminFlow(t *testing.T) {
+	chromium := peertest.Binary(t, "chromium")
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := webui.New(st, events.NewBus(), webui.Config{Listen: "127.0.0.1:0", DataDir: data, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first strings.Builder
+	if err := srv.EnsureAdmin(ctx, &first); err != nil {
+		t.Fatal(err)
+	}
+	var adminPW string
+	if _, err := fmt.Sscanf(first.String()[strings.Index(first.String(), "password "):], "password %s", &adminPW); err != nil {
+		t.Fatalf("admin password not printed: %q", first.String())
+	}
+	if err := srv.Listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Error(err)
+		}
+	}()
+	base := "http://" + srv.Addr().String()
+
+	admin, stopAdmin := browser(t, chromium)
+	defer stopAdmin()
+	browserLogin(t, admin, base, "admin", adminPW)
+
+	err = chromedp.Do(admin,
+		chromedp.Navigate(base+"/admin/extensions"),
+		chromedp.SendKeys(chromedp.CSS("#ext-number"), "1001"),
+		chromedp.SendKeys(chromedp.CSS("#ext-name"), `Front <b>desk</b>`),
+		chromedp.SendKeys(chromedp.CSS("#ext-password"), "desk-secret-1"),
+		chromedp.Submit(chromedp.CSS("#ext-password")),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="1001"]`)),
+	)
+	if err != nil {
+		t.Fatalf("add extension: %v", err)
+	}
+	row, err := chromedp.Run(admin, chromedp.Text(chromedp.CSS(`tr[data-number="1001"]`)))
+	if err != nil || !strings.Contains(row, "Front <b>desk</b>") || !strings.Contains(row, "offline") {
+		t.Fatalf("extension row %q, %v", row, err)
+	}
+
+	err = chromedp.Do(admin,
+		chromedp.Navigate(base+"/admin/users"),
+		chromedp.SendKeys(chromedp.CSS("#user-name"), "tina"),
+		chromedp.SendKeys(chromedp.CSS("#user-display"), "Tina Agent"),
+		chromedp.SetValue(chromedp.CSS("#user-role"), "agent"),
+		chromedp.SendKeys(chromedp.CSS("#user-password"), "tina-password"),
+		chromedp.Submit(chromedp.CSS("#user-password")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if err != nil {
+		t.Fatalf("add agent user: %v", err)
+	}
+
+	bad := "extensions:\n  - number: \"1001\"\n    password: desk-secret-1\n  - number: \"12x\"\n    password: desk-secret-2\n"
+	err = chromedp.Do(admin,
+		chromedp.Navigate(base+"/admin/config"),
+		chromedp.WaitVisible(chromedp.CSS("#validation.ok")),
+		chromedp.Clear(chromedp.CSS("#yaml")),
+		chromedp.SendKeys(chromedp.CSS("#yaml"), bad),
+		chromedp.WaitVisible(chromedp.CSS("#validation.bad")),
+	)
+	if err != nil {
+		t.Fatalf("live validation: %v", err)
+	}
+	live, err := chromedp.Run(admin, chromedp.Text(chromedp.CSS("#live-errors")))
+	if err != nil || !strings.Contains(live, "line 4: extensions[1].number") {
+		t.Fatalf("live errors %q, %v", live, err)
+	}
+	screenshot(t, admin, "webui-config-error")
+	err = chromedp.Do(admin,
+		chromedp.Click(chromedp.CSS(`form.editor button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#server-errors")),
+	)
+	if err != nil {
+		t.Fatalf("apply bad file: %v", err)
+	}
+	if exts, _ := st.Extensions(ctx); len(exts) != 1 || exts[0].Name != "Front <b>desk</b>" {
+		t.Fatalf("a bad file changed the store: %+v", exts)
+	}
+	err = chromedp.Do(admin, chromedp.Navigate(base+"/admin/extensions"), chromedp.WaitVisible(chromedp.CSS("#extensions")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, admin, "webui-extensions")
+
+	agent, stopAgent := browser(t, chromium)
+	defer stopAgent()
+	browserLogin(t, agent, base, "tina", "tina-password")
+	who, err := chromedp.Run(agent, chromedp.Text(chromedp.CSS(".who")))
+	if err != nil || !strings.Contains(who, "Tina Agent (agent)") {
+		t.Fatalf("agent header %q, %v", who, err)
+	}
+	err = chromedp.Do(agent, chromedp.Navigate(base+"/admin/extensions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := chromedp.Run(agent, chromedp.Text(chromedp.CSS("body")))
+	if err != nil || !strings.Contains(body, "Forbidden") || strings.Contains(body, "1001") {
+		t.Fatalf("agent reached an admin page: %q, %v", body, err)
+	}
+}
