@@ -144,13 +144,15 @@ func (s *Server) Listen(ctx context.Context) error {
 		s.closeSockets()
 		return err
 	}
+	lib := libraryLogger(s.log)
 	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter)))
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter), sip.WithTransportLayerLogger(lib)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lib)))
 	if err != nil {
 		s.closeSockets()
 		return fmt.Errorf("sip: %w", err)
 	}
-	s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(s.log))
+	s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(lib))
 	if err != nil {
 		s.closeSockets()
 		return fmt.Errorf("sip: %w", err)
@@ -160,6 +162,7 @@ func (s *Server) Listen(ctx context.Context) error {
 		Advertise:   s.adv,
 		RingTimeout: s.cfg.RingTimeout,
 		Logger:      s.log,
+		LibLogger:   lib,
 	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists})
 	if err != nil {
 		s.closeSockets()

@@ -33,6 +33,8 @@ type Config struct {
 	RingTimeout time.Duration
 	// Logger receives the B2BUA's logs.
 	Logger *slog.Logger
+	// LibLogger receives the SIP library's logs.
+	LibLogger *slog.Logger
 }
 
 // Deps are the services the B2BUA calls.
@@ -66,11 +68,11 @@ func New(ua *sipgo.UserAgent, cfg Config, deps Deps) (*B2BUA, error) {
 	host := cfg.Advertise.String()
 	port := int(cfg.Listen.Port())
 	udpClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(port),
-		sipgo.WithClientConnectionAddr(cfg.Listen.String()), sipgo.WithClientLogger(cfg.Logger))
+		sipgo.WithClientConnectionAddr(cfg.Listen.String()), sipgo.WithClientLogger(cfg.LibLogger))
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: %w", err)
 	}
-	tcpClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(port), sipgo.WithClientLogger(cfg.Logger))
+	tcpClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(port), sipgo.WithClientLogger(cfg.LibLogger))
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: %w", err)
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -35,13 +36,17 @@ func sippRegisterContact(t *testing.T, sipPort int, ext, password, localIP strin
 	cmd := exec.CommandContext(ctx, sipp, fmt.Sprintf("127.0.0.1:%d", sipPort),
 		"-sf", scen, "-s", ext, "-au", ext, "-ap", password,
 		"-i", localIP, "-p", fmt.Sprint(localPort), "-key", "contact_port", fmt.Sprint(contactPort), "-m", "1",
-		"-nostdin", "-timeout", "20", "-timeout_error")
+		"-nostdin", "-timeout", "5", "-timeout_error", "-trace_err")
 	cmd.Dir = t.TempDir()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Logf("sipp: %v\n%s", err, out)
+	if err := cmd.Run(); err != nil {
+		logs, _ := filepath.Glob(filepath.Join(cmd.Dir, "*errors.log"))
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			t.Logf("sipp REGISTER %s as %s from %s: %v\n%s", ext, password, localIP, err, b)
+		}
+		return err
 	}
-	return err
+	return nil
 }
 
 func TestServeRegistersAndStops(t *testing.T) {
