@@ -1,7 +1,9 @@
 // Package webui is the appliance's web panel: one http.Handler serving the
 // login page, the admin pages (extensions with their registration status,
 // web users, the whole configuration as YAML with validation errors shown at
-// their line), the REST API under /api/v1 (described by /api/v1/openapi.json)
+// their line), the agent console (customer search and screen pop with the
+// cross-channel timeline, the chat's agent side mounted at /console/chat/),
+// the REST API under /api/v1 (described by /api/v1/openapi.json)
 // and a live event stream for the supervisor's views.
 //
 // Templates, CSS and JavaScript are embedded with go:embed; building needs no

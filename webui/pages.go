@@ -111,7 +111,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/extensions", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", pageData{Title: "Switchboard"})
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 
 func (s *Server) extensionsPage(w http.ResponseWriter, r *http.Request) {

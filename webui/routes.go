@@ -33,7 +33,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/config", s.page(auth.RoleAdmin, s.configPage))
 	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
 
+	mux.Handle("GET /console", s.page(auth.RoleAgent, s.consolePage))
+	mux.Handle("/console/chat/", s.page(auth.RoleAgent, s.serveChat))
+
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	mux.Handle("GET /api/v1/customers", s.api(auth.RoleAgent, s.apiCustomers))
+	mux.Handle("GET /api/v1/customers/{id}", s.api(auth.RoleAgent, s.apiCustomer))
 	mux.Handle("GET /api/v1/me", s.api(auth.RoleAgent, s.apiMe))
 	mux.Handle("POST /api/v1/tokens", s.api(auth.RoleAgent, s.apiCreateToken))
 	mux.Handle("GET /api/v1/extensions", s.api(auth.RoleAdmin, s.apiExtensions))

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/events"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/webui/auth"
@@ -36,6 +38,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Contact, when set, is mounted at /contact/ (the visual contact page).
 	Contact http.Handler
+	// Customers, when set, gives the console its customer search and
+	// screen pop (record and cross-channel timeline).
+	Customers *customer.Directory
 }
 
 // Validate checks the configuration and names the field at fault.
@@ -75,6 +80,8 @@ type Server struct {
 	auth    *auth.Manager
 	handler http.Handler
 	pages   *pages
+
+	chat atomic.Pointer[http.Handler] // set by MountChat
 
 	ln  net.Listener
 	tls *tls.Config

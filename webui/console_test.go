@@ -1,0 +1,106 @@
+package webui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/customer"
+	"github.com/switchboard-cc/switchboard/webui/auth"
+)
+
+func TestConsoleScreenPop(t *testing.T) {
+	f := newFixture(t, Config{})
+	dir, err := customer.New(f.st, customer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.s.cfg.Customers = dir
+	ctx := context.Background()
+	evil := `<script>alert(1)</script>`
+	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana "+evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for i, e := range []customer.Entry{
+		{Channel: customer.ChannelVoice, Kind: "call", At: t0, Summary: "first call", Ref: "cdr-1"},
+		{Channel: customer.ChannelVoice, Kind: "note", At: t0.Add(2 * time.Hour), Summary: "newest " + evil, Ref: "n-1"},
+		{Channel: customer.ChannelVoice, Kind: "call", At: t0.Add(time.Hour), Summary: "second call", Ref: "cdr-2"},
+	} {
+		if _, err := dir.Record(ctx, c.ID, e); err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+	}
+	agent := f.login(t, "agent1", auth.RoleAgent)
+
+	if w := f.do(t, session{}, "GET", "/api/v1/customers?q=ana", "", "", false); w.Code != http.StatusUnauthorized {
+		t.Fatalf("anonymous search: %d", w.Code)
+	}
+	w := f.do(t, agent, "GET", "/api/v1/customers?q=0612345678", "", "", false)
+	var found []customer.Customer
+	if err := json.Unmarshal(w.Body.Bytes(), &found); err != nil || len(found) != 1 || found[0].ID != c.ID {
+		t.Fatalf("search by national number: %d %s", w.Code, w.Body)
+	}
+	w = f.do(t, agent, "GET", fmt.Sprintf("/api/v1/customers/%d", c.ID), "", "", false)
+	var pop screenPop
+	if err := json.Unmarshal(w.Body.Bytes(), &pop); err != nil || len(pop.Timeline) != 3 {
+		t.Fatalf("screen pop: %d %s", w.Code, w.Body)
+	}
+	if !strings.HasPrefix(pop.Timeline[0].Summary, "newest") || pop.Timeline[2].Summary != "first call" {
+		t.Fatalf("timeline not newest first: %+v", pop.Timeline)
+	}
+	for _, bad := range []string{"999999", "abc", "99999999999999999999999"} {
+		if w := f.do(t, agent, "GET", "/api/v1/customers/"+bad, "", "", false); w.Code != http.StatusNotFound {
+			t.Fatalf("customer %s: %d", bad, w.Code)
+		}
+	}
+
+	page := f.do(t, agent, "GET", fmt.Sprintf("/console?q=ana&customer=%d", c.ID), "", "", false)
+	body := page.Body.String()
+	if page.Code != http.StatusOK || !strings.Contains(body, `id="screen-pop"`) {
+		t.Fatalf("console: %d", page.Code)
+	}
+	if strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Fatal("customer data not escaped on the console")
+	}
+	if i, j := strings.Index(body, "newest"), strings.Index(body, "first call"); i < 0 || j < 0 || i > j {
+		t.Fatal("console timeline not newest first")
+	}
+	if w := f.do(t, agent, "GET", "/console?customer=424242", "", "", false); w.Code != http.StatusNotFound {
+		t.Fatalf("unknown customer page: %d", w.Code)
+	}
+}
+
+type fakeChat struct{ s *Server }
+
+func (c fakeChat) AgentHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := c.s.AgentFromRequest(r)
+		if !ok {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintf(w, "%s %s", id, r.URL.Path)
+	})
+}
+
+func TestMountChat(t *testing.T) {
+	f := newFixture(t, Config{})
+	agent := f.login(t, "agent1", auth.RoleAgent)
+	if w := f.do(t, agent, "GET", "/console/chat/chats", "", "", false); w.Code != http.StatusNotFound {
+		t.Fatalf("before MountChat: %d", w.Code)
+	}
+	f.s.MountChat(fakeChat{f.s})
+	w := f.do(t, agent, "GET", "/console/chat/chats", "", "", false)
+	if w.Code != http.StatusOK || w.Body.String() != "agent1 /chats" {
+		t.Fatalf("mounted chat: %d %q", w.Code, w.Body)
+	}
+	if w := f.do(t, session{}, "GET", "/console/chat/chats", "", "", false); w.Code == http.StatusOK {
+		t.Fatal("anonymous reached the chat console")
+	}
+}
