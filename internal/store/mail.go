@@ -418,13 +418,16 @@ type MailRoute struct {
 	FromAddr       string
 	Agent          string
 	CustomerID     int64
-	CreatedAt      time.Time
+	// New is true when the message opened its conversation.
+	New       bool
+	CreatedAt time.Time
 }
 
 // UnroutedMail returns the received messages of mailbox not yet handed to
 // the distributor, oldest first.
 func (s *Store) UnroutedMail(ctx context.Context, mailbox string) ([]MailRoute, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.subject, m.from_addr, c.agent, c.customer_id, m.created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.subject, m.from_addr, c.agent, c.customer_id, m.created_at,
+		m.id = (SELECT min(id) FROM mail_messages f WHERE f.conversation_id = m.conversation_id)
 		FROM mail_messages m JOIN mail_conversations c ON c.id = m.conversation_id
 		WHERE m.mailbox = ? AND m.routed = 0 AND m.direction = 'in' ORDER BY m.id`, mailbox)
 	if err != nil {
@@ -435,7 +438,7 @@ func (s *Store) UnroutedMail(ctx context.Context, mailbox string) ([]MailRoute, 
 	for rows.Next() {
 		var r MailRoute
 		var ms int64
-		if err := rows.Scan(&r.MessageID, &r.ConversationID, &r.Subject, &r.FromAddr, &r.Agent, &r.CustomerID, &ms); err != nil {
+		if err := rows.Scan(&r.MessageID, &r.ConversationID, &r.Subject, &r.FromAddr, &r.Agent, &r.CustomerID, &ms, &r.New); err != nil {
 			return nil, fmt.Errorf("store: unrouted mail: %w", err)
 		}
 		r.CreatedAt = time.UnixMilli(ms)

@@ -1,0 +1,16 @@
+package mail
+
+import "errors"
+
+var (
+	// ErrUnknownMailbox is returned for a conversation or a name whose
+	// mailbox is not configured.
+	ErrUnknownMailbox = errors.New("mail: unknown mailbox")
+	// ErrNotFound is returned for a conversation or message that does not exist.
+	ErrNotFound = errors.New("mail: conversation not found")
+	// ErrEmptyReply is returned by Reply for an empty body.
+	ErrEmptyReply = errors.New("mail: empty reply")
+	// ErrNoRecipient is returned by Reply when the conversation has no
+	// address to answer.
+	ErrNoRecipient = errors.New("mail: conversation has no recipient address")
+)

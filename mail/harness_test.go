@@ -1,0 +1,172 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+)
+
+// recorder is a Router that records the items it is handed.
+type recorder struct {
+	items chan Item
+}
+
+func newRecorder() *recorder { return &recorder{items: make(chan Item, 1024)} }
+
+func (r *recorder) Route(_ context.Context, it Item) error {
+	r.items <- it
+	return nil
+}
+
+// next returns the next routed item, failing after a bound.
+func (r *recorder) next(t *testing.T) Item {
+	t.Helper()
+	select {
+	case it := <-r.items:
+		return it
+	case <-time.After(20 * time.Second):
+		t.Fatal("no item routed within 20 s")
+		return Item{}
+	}
+}
+
+// sink is an in-process SMTP server (go-smtp) that keeps what it receives.
+type sink struct {
+	addr string
+	msgs chan sunk
+}
+
+type sunk struct {
+	from string
+	to   []string
+	data []byte
+}
+
+type sinkSession struct {
+	s    *sink
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Mail(from string, _ *gosmtp.MailOptions) error { ss.from = from; return nil }
+func (ss *sinkSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.msgs <- sunk{ss.from, ss.to, b}
+	return nil
+}
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+
+func startSink(t *testing.T) *sink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{addr: ln.Addr().String(), msgs: make(chan sunk, 64)}
+	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &sinkSession{s: s}, nil }))
+	srv.Domain = "sink.test"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	return s
+}
+
+func (s *sink) next(t *testing.T) sunk {
+	t.Helper()
+	select {
+	case m := <-s.msgs:
+		return m
+	case <-time.After(20 * time.Second):
+		t.Fatal("nothing reached the SMTP sink within 20 s")
+		return sunk{}
+	}
+}
+
+// running is a Service running in the background of a test.
+type running struct {
+	svc  *Service
+	st   *store.Store
+	stop func()
+}
+
+// startService opens (or reopens) the store in dir and runs a Service with
+// one mailbox "support" on imapURL, sending through smtpAddr.
+func startService(t *testing.T, dir, imapURL, smtpAddr string, router Router, ack bool) *running {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := Mailbox{Name: "support", IMAP: imapURL, Queue: "support", From: "support@example.com", Acknowledge: ack, PollInterval: 200 * time.Millisecond}
+	if smtpAddr != "" {
+		mb.SMTP = "smtp://" + smtpAddr
+	}
+	svc, err := New(st, Config{
+		Mailboxes: []Mailbox{mb}, Router: router,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	var once sync.Once
+	r := &running{svc: svc, st: st}
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("Run did not return within 20 s")
+			}
+			st.Close()
+		})
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+// waitFor polls cond until true, failing after a bound.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// email returns a plain message.
+func email(from, msgID, subject, extra, body string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: support@example.com\r\nSubject: %s\r\nMessage-ID: <%s>\r\nDate: Mon, 23 Nov 2026 06:00:00 +0000\r\n%sContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", from, subject, msgID, extra, body)
+	return b.Bytes()
+}
