@@ -167,8 +167,9 @@ func (d *Directory) Resolve(ctx context.Context, id Identity, name string) (Cust
 }
 
 // Link gives identity id to customer cid. When id belongs to another
-// customer they are the same person: that customer is merged into cid. It
-// returns the customer after the link.
+// customer they are the same person: the two are merged, the older record
+// surviving (lookups of the other reach it). It returns the customer after
+// the link.
 func (d *Directory) Link(ctx context.Context, cid int64, id Identity) (Customer, error) {
 	n, err := d.Normalize(id)
 	if err != nil {

@@ -89,7 +89,7 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if merged.ID != chat.ID || merged.Name != "Marie" || !hasIdentity(merged, Identity{Email, "marie@example.com"}) || !hasIdentity(merged, Identity{Chat, "visitor-token"}) {
+	if merged.ID != mail.ID || merged.Name != "Marie" || !hasIdentity(merged, Identity{Email, "marie@example.com"}) || !hasIdentity(merged, Identity{Chat, "visitor-token"}) {
 		t.Fatalf("after link: %+v", merged)
 	}
 	// Later a call from the number given in the chat.
@@ -100,8 +100,8 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caller.ID != chat.ID {
-		t.Fatalf("caller resolved to %d; want %d", caller.ID, chat.ID)
+	if caller.ID != mail.ID {
+		t.Fatalf("caller resolved to %d; want %d", caller.ID, mail.ID)
 	}
 	tl, err := d.Timeline(ctx, caller.ID, 0)
 	if err != nil {
@@ -110,14 +110,14 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 	if len(tl) != 2 || tl[0].Ref != "chat-1" || tl[1].Ref != "thread-1" {
 		t.Fatalf("screen pop timeline = %+v; want the chat then the email", tl)
 	}
-	// The old id still reaches the survivor.
-	old, err := d.Get(ctx, mail.ID)
-	if err != nil || old.ID != chat.ID {
+	// The newer id still reaches the survivor.
+	old, err := d.Get(ctx, chat.ID)
+	if err != nil || old.ID != mail.ID {
 		t.Fatalf("Get(merged id) = %+v, %v", old, err)
 	}
 	// Linking an identity it already owns changes nothing.
-	again, err := d.Link(ctx, mail.ID, Identity{Email, "MARIE@example.com"})
-	if err != nil || again.ID != chat.ID || len(again.Identities) != 3 {
+	again, err := d.Link(ctx, chat.ID, Identity{Email, "MARIE@example.com"})
+	if err != nil || again.ID != mail.ID || len(again.Identities) != 3 {
 		t.Fatalf("relink = %+v, %v", again, err)
 	}
 }

@@ -75,8 +75,8 @@ func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string
 }
 
 // LinkIdentity gives identity id to customer cid. When id already belongs to
-// another live customer, that customer is merged into cid (the same
-// identity means the same person). It returns the live customer.
+// another live customer, the two are merged (the same identity means the
+// same person) and the older one survives. It returns the live customer.
 func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) (c CustomerRow, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
 		live, err := tx.liveCustomer(ctx, cid)
@@ -92,9 +92,12 @@ func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now
 		case err != nil:
 			return err
 		case owner != live:
-			if err := tx.mergeCustomers(ctx, live, owner); err != nil {
+			// The older record survives: references to it stay direct.
+			into, from := min(live, owner), max(live, owner)
+			if err := tx.mergeCustomers(ctx, into, from); err != nil {
 				return err
 			}
+			live = into
 		}
 		c, err = tx.loadCustomer(ctx, live)
 		return err

@@ -1,0 +1,168 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Widget is one embeddable chat widget: the queue its chats go to and the
+// page origins (scheme://host[:port]) allowed to open it.
+type Widget struct {
+	Name    string
+	Queue   string
+	Origins []string
+}
+
+// Transcript is a conversation sent by email at the visitor's request.
+type Transcript struct {
+	Session  string
+	Widget   string
+	Name     string
+	Messages []Message
+}
+
+// Mailer sends transcripts; the mail subsystem satisfies it.
+type Mailer interface {
+	SendTranscript(ctx context.Context, to string, t Transcript) error
+}
+
+// LeftMessage is what a visitor leaves when nobody can take chats; it
+// becomes an email work item.
+type LeftMessage struct {
+	Widget     string
+	Queue      string
+	CustomerID int64
+	Name       string
+	Email      string
+	Phone      string
+	Text       string
+	At         time.Time
+}
+
+// CallbackRequest asks the contact center to call the visitor back.
+type CallbackRequest struct {
+	Widget     string
+	Queue      string
+	CustomerID int64
+	Name       string
+	Phone      string
+	At         time.Time
+}
+
+// Fallback takes what visitors leave when no agent can chat: the mail and
+// callback subsystems satisfy it. Both must commit before returning nil.
+type Fallback interface {
+	LeaveMessage(ctx context.Context, m LeftMessage) error
+	RequestCallback(ctx context.Context, c CallbackRequest) error
+}
+
+// Config configures a Server. Zero values mean the documented defaults.
+type Config struct {
+	// Widgets are the embeddable widgets, by name.
+	Widgets []Widget
+	// AgentFromRequest authenticates an agent request of the agent
+	// handler (the web console's session); required for AgentHandler.
+	AgentFromRequest func(*http.Request) (agentID string, ok bool)
+	// Capacity returns an agent's capacity in units (a chat is
+	// ChatSize units); nil means 100 for every agent.
+	Capacity func(agentID string) int
+	// Member reports whether an agent serves a queue; nil means every
+	// agent serves every queue.
+	Member func(agentID, queue string) bool
+	// Open reports whether a queue takes chats at a time (business
+	// hours); nil means always.
+	Open func(queue string, now time.Time) bool
+	// MaxWaiting is the number of chats waiting in one queue beyond which
+	// visitors are offered to leave a message; 0 means 20.
+	MaxWaiting int
+	// MaxMessage is the largest message in bytes; 0 means 4000.
+	MaxMessage int
+	// Rate is the sustained messages per second a visitor may send, Burst
+	// the bucket size; 0 means 5 and 20. Over it, the connection closes.
+	Rate  float64
+	Burst int
+	// Canned are the canned responses offered to agents.
+	Canned []string
+	// Mailer sends transcripts; nil disables them.
+	Mailer Mailer
+	// Fallback takes left messages and callback requests; nil disables
+	// them.
+	Fallback Fallback
+	// Logger logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now returns the time; nil means time.Now.
+	Now func() time.Time
+}
+
+// ChatSize is the capacity units one chat takes from an agent.
+const ChatSize = 25
+
+// Validate reports the first unacceptable field, by path.
+func (c Config) Validate() error {
+	seen := map[string]bool{}
+	for i, w := range c.Widgets {
+		if w.Name == "" {
+			return fmt.Errorf("chat: widgets[%d].name: required", i)
+		}
+		if seen[w.Name] {
+			return fmt.Errorf("chat: widgets[%d].name: duplicate %q", i, w.Name)
+		}
+		seen[w.Name] = true
+		if w.Queue == "" {
+			return fmt.Errorf("chat: widgets[%d].queue: required", i)
+		}
+		if len(w.Origins) == 0 {
+			return fmt.Errorf("chat: widgets[%d].origins: at least one origin is required", i)
+		}
+		for j, o := range w.Origins {
+			if _, err := canonicalOrigin(o); err != nil {
+				return fmt.Errorf("chat: widgets[%d].origins[%d]: %w", i, j, err)
+			}
+		}
+	}
+	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 {
+		return fmt.Errorf("chat: limits must not be negative")
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Capacity == nil {
+		c.Capacity = func(string) int { return 100 }
+	}
+	if c.Member == nil {
+		c.Member = func(string, string) bool { return true }
+	}
+	if c.MaxWaiting == 0 {
+		c.MaxWaiting = 20
+	}
+	if c.MaxMessage == 0 {
+		c.MaxMessage = 4000
+	}
+	if c.Rate == 0 {
+		c.Rate = 5
+	}
+	if c.Burst == 0 {
+		c.Burst = 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// canonicalOrigin returns o as scheme://host[:port], lower case.
+func canonicalOrigin(o string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(o))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return "", fmt.Errorf("origin %q: want scheme://host[:port]", o)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}

@@ -1,0 +1,75 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// sendQueue is how many frames may wait for a slow reader before its
+// connection is closed (it resumes with history on reconnect).
+const sendQueue = 256
+
+// conn is one WebSocket connection; its writer goroutine is owned by the
+// handler that created it (run returns only after it stops).
+type conn struct {
+	ws     *websocket.Conn
+	out    chan []byte
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+func newConn(parent context.Context, ws *websocket.Conn) *conn {
+	ctx, cancel := context.WithCancelCause(parent)
+	return &conn{ws: ws, out: make(chan []byte, sendQueue), ctx: ctx, cancel: cancel}
+}
+
+// send queues f without blocking; a connection too slow to keep up is
+// closed.
+func (c *conn) send(f []byte) {
+	select {
+	case c.out <- f:
+	default:
+		c.cancel(errSlow)
+	}
+}
+
+// writeLoop writes queued frames until the connection's context ends.
+func (c *conn) writeLoop() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case f := <-c.out:
+			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+			err := c.ws.Write(ctx, websocket.MessageText, f)
+			cancel()
+			if err != nil {
+				c.cancel(err)
+				return
+			}
+		}
+	}
+}
+
+// bucket is a token bucket limiting one visitor's message rate.
+type bucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+// allow reports whether one more message fits at now.
+func (b *bucket) allow(now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = b.burst
+	} else {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ChatSession is one stored web chat conversation.
+type ChatSession struct {
+	ID           string
+	Widget       string
+	Queue        string
+	VisitorToken string
+	CustomerID   int64
+	Name         string
+	Email        string
+	Phone        string
+	Intent       string
+	State        string
+	Agent        string
+	CreatedAt    time.Time
+	Disposition  string
+}
+
+// ChatMessage is one stored chat message.
+type ChatMessage struct {
+	Seq      int64
+	Sender   string
+	Agent    string
+	Body     string
+	At       time.Time
+	ClientID string
+}
+
+const chatSessionCols = `id, widget, queue, visitor_token, customer_id, name, email, phone, intent, state, agent, created_at, disposition`
+
+func scanChatSession(sc interface{ Scan(...any) error }) (ChatSession, error) {
+	var c ChatSession
+	var created int64
+	err := sc.Scan(&c.ID, &c.Widget, &c.Queue, &c.VisitorToken, &c.CustomerID, &c.Name, &c.Email, &c.Phone, &c.Intent, &c.State, &c.Agent, &created, &c.Disposition)
+	c.CreatedAt = time.UnixMilli(created)
+	return c, err
+}
+
+// CreateChatSession stores a new session.
+func (s *Store) CreateChatSession(ctx context.Context, c ChatSession) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO chat_sessions (`+chatSessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Widget, c.Queue, c.VisitorToken, c.CustomerID, c.Name, c.Email, c.Phone, c.Intent, c.State, c.Agent, c.CreatedAt.UnixMilli(), c.Disposition)
+	if err != nil {
+		return fmt.Errorf("store: create chat session: %w", err)
+	}
+	return nil
+}
+
+// UpdateChatSession sets the state, agent and queue of session id.
+func (s *Store) UpdateChatSession(ctx context.Context, id, state, agent, queue string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE chat_sessions SET state = ?, agent = ?, queue = ? WHERE id = ?`, state, agent, queue, id)
+	if err != nil {
+		return fmt.Errorf("store: update chat session %s: %w", id, err)
+	}
+	return nil
+}
+
+// CloseChatSession marks session id closed with disposition at now.
+func (s *Store) CloseChatSession(ctx context.Context, id, disposition string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE chat_sessions SET state = 'closed', disposition = ?, closed_at = ? WHERE id = ?`, disposition, now.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("store: close chat session %s: %w", id, err)
+	}
+	return nil
+}
+
+// OpenChatSessionByToken returns the newest session of visitor token in
+// widget that is not closed.
+func (s *Store) OpenChatSessionByToken(ctx context.Context, widget, token string) (ChatSession, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+chatSessionCols+` FROM chat_sessions
+		WHERE visitor_token = ? AND widget = ? AND state <> 'closed' ORDER BY created_at DESC LIMIT 1`, token, widget)
+	c, err := scanChatSession(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: chat session by token: %w", err)
+	}
+	return c, nil
+}
+
+// OpenChatSessions returns every session not closed, oldest first.
+func (s *Store) OpenChatSessions(ctx context.Context) ([]ChatSession, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+chatSessionCols+` FROM chat_sessions WHERE state <> 'closed' ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: open chat sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []ChatSession
+	for rows.Next() {
+		c, err := scanChatSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: open chat sessions: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// AddChatMessage commits m to session id with the next sequence number and
+// returns it as stored. A message whose non-empty ClientID was already
+// stored is not added again: the stored one is returned with dup true.
+func (s *Store) AddChatMessage(ctx context.Context, id string, m ChatMessage) (out ChatMessage, dup bool, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		if m.ClientID != "" {
+			var at int64
+			err := tx.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
+				id, m.ClientID).Scan(&out.Seq, &out.Sender, &out.Agent, &out.Body, &at, &out.ClientID)
+			if err == nil {
+				out.At = time.UnixMilli(at)
+				dup = true
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: chat message %s: %w", id, err)
+			}
+		}
+		err := tx.tx.QueryRowContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
+			VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?), ?, ?, ?, ?, ?) RETURNING seq`,
+			id, id, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
+		if err != nil {
+			return fmt.Errorf("store: add chat message %s: %w", id, err)
+		}
+		out = m
+		return nil
+	})
+	return out, dup, err
+}
+
+// ChatMessages returns the messages of session id after sequence number
+// after, in order.
+func (s *Store) ChatMessages(ctx context.Context, id string, after int64) ([]ChatMessage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages
+		WHERE session_id = ? AND seq > ? ORDER BY seq`, id, after)
+	if err != nil {
+		return nil, fmt.Errorf("store: chat messages %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []ChatMessage
+	for rows.Next() {
+		var m ChatMessage
+		var at int64
+		if err := rows.Scan(&m.Seq, &m.Sender, &m.Agent, &m.Body, &at, &m.ClientID); err != nil {
+			return nil, fmt.Errorf("store: chat messages %s: %w", id, err)
+		}
+		m.At = time.UnixMilli(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
