@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // Widget is one embeddable chat widget: the queue its chats go to and the
@@ -165,4 +167,18 @@ func canonicalOrigin(o string) (string, error) {
 		return "", fmt.Errorf("origin %q: want scheme://host[:port]", o)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// LoadWidgets returns the widgets of the configuration's `chat:` section as
+// stored by config import.
+func LoadWidgets(ctx context.Context, st *store.Store) ([]Widget, error) {
+	rows, err := st.ChatWidgets(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("chat: widgets: %w", err)
+	}
+	out := make([]Widget, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Widget{Name: r.Name, Queue: r.Queue, Origins: r.Origins})
+	}
+	return out, nil
 }

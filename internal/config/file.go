@@ -17,8 +17,9 @@ import (
 // File is the declarative configuration file. Each section is owned by the
 // subsystem it configures and lives in its own file of this package.
 type File struct {
-	Settings   *Settings   `yaml:"settings,omitempty"`
-	Extensions []Extension `yaml:"extensions,omitempty"`
+	Settings   *Settings    `yaml:"settings,omitempty"`
+	Extensions []Extension  `yaml:"extensions,omitempty"`
+	Chat       []ChatWidget `yaml:"chat,omitempty"`
 
 	// present records which top-level sections the parsed file had.
 	present map[string]bool
@@ -92,6 +93,7 @@ func (f *File) validate(v *Validator) {
 		f.Settings.validate(v, "settings")
 	}
 	validateExtensions(v, f.Extensions)
+	validateChat(v, f.Chat)
 }
 
 // ParseReader reads and parses a whole file.
@@ -116,6 +118,11 @@ func Apply(ctx context.Context, st *store.Store, f *File) error {
 				return err
 			}
 		}
+		if f.Has("chat") {
+			if err := applyChat(ctx, tx, f.Chat); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
@@ -128,6 +135,9 @@ func Export(ctx context.Context, st *store.Store) (*File, error) {
 		return nil, err
 	}
 	if f.Extensions, err = exportExtensions(ctx, st); err != nil {
+		return nil, err
+	}
+	if f.Chat, err = exportChat(ctx, st); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -154,6 +155,52 @@ func (s *Store) ChatMessages(ctx context.Context, id string, after int64) ([]Cha
 		}
 		m.At = time.UnixMilli(at)
 		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ChatWidget is one configured chat widget.
+type ChatWidget struct {
+	Name    string
+	Queue   string
+	Origins []string
+}
+
+// ReplaceChatWidgets makes ws the whole set of chat widgets.
+func (t *Tx) ReplaceChatWidgets(ctx context.Context, ws []ChatWidget) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM chat_widgets`); err != nil {
+		return fmt.Errorf("store: chat widgets: %w", err)
+	}
+	for _, w := range ws {
+		origins, err := json.Marshal(w.Origins)
+		if err != nil {
+			return fmt.Errorf("store: chat widget %s: %w", w.Name, err)
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO chat_widgets (name, queue, origins) VALUES (?, ?, ?)`, w.Name, w.Queue, string(origins)); err != nil {
+			return fmt.Errorf("store: chat widget %s: %w", w.Name, err)
+		}
+	}
+	return nil
+}
+
+// ChatWidgets returns the configured chat widgets by name.
+func (s *Store) ChatWidgets(ctx context.Context) ([]ChatWidget, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, queue, origins FROM chat_widgets ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: chat widgets: %w", err)
+	}
+	defer rows.Close()
+	var out []ChatWidget
+	for rows.Next() {
+		var w ChatWidget
+		var origins string
+		if err := rows.Scan(&w.Name, &w.Queue, &origins); err != nil {
+			return nil, fmt.Errorf("store: chat widgets: %w", err)
+		}
+		if err := json.Unmarshal([]byte(origins), &w.Origins); err != nil {
+			return nil, fmt.Errorf("store: chat widget %s origins: %w", w.Name, err)
+		}
+		out = append(out, w)
 	}
 	return out, rows.Err()
 }
