@@ -55,7 +55,6 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 	lastRx := time.Now()
 	var latched netip.AddrPort
 	in, out := from.leg(), to.leg()
-	refreshed := lastRx
 	for {
 		if ctx.Err() != nil {
 			return
@@ -92,8 +91,8 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 			from.target.Store(&src)
 		}
 		lastRx = now
-		if now.Sub(refreshed) > pollInterval {
-			in, out, refreshed = from.leg(), to.leg(), now
+		if from.changed.Load() != in.gen || to.changed.Load() != out.gen {
+			in, out = from.leg(), to.leg() // a re-INVITE or a mode change
 		}
 		forward(buf[:n], now, from, to, &in, &out)
 	}
@@ -120,9 +119,14 @@ func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
 	var outPT uint8
 	switch {
 	case pt == in.codec.PayloadType && in.codec.Name != "":
+		from.audio(in, pkt[hdr:])
 		outPT = out.codec.PayloadType
 		transcode(pkt[hdr:], in.codec.Name, out.codec.Name)
-	case pt == in.dtmfPT && in.dtmfPT != 0 && out.dtmfPT != 0:
+	case pt == in.dtmfPT && in.dtmfPT != 0:
+		from.telephoneEvent(in, ts, pkt[hdr:])
+		if out.dtmfPT == 0 {
+			return // the far phone takes no telephone-events
+		}
 		outPT = out.dtmfPT
 	default:
 		return // comfort noise or a format the far phone did not negotiate

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+
+	"github.com/switchboard-cc/switchboard/media/dtmf"
 )
 
 // Session is one call leg's RTP endpoint on the appliance: an even RTP port
@@ -23,17 +25,27 @@ type Session struct {
 	// phone's real source is latched (symmetric RTP, NAT).
 	target atomic.Pointer[netip.AddrPort]
 
-	mu      sync.Mutex // guards the following fields
-	version uint64
-	remote  *Description
-	codec   Codec // the audio codec, with the payload type the phone expects
-	dtmfPT  uint8 // the phone's telephone-event payload type, 0 when none
+	// changed counts the changes to the fields mu guards, so that a relay
+	// sees them at its next packet without taking mu per packet.
+	changed atomic.Uint64
+
+	mu       sync.Mutex // guards the following fields
+	version  uint64
+	remote   *Description
+	codec    Codec // the audio codec, with the payload type the phone expects
+	dtmfPT   uint8 // the phone's telephone-event payload type, 0 when none
+	dtmfMode DTMFMode
 
 	// out is the RTP stream toward the phone. It belongs to the one
 	// goroutine feeding the session at a time (a bridge direction).
 	out outStream
 
 	stats stats
+
+	// in is the digit detection state of the goroutine reading the
+	// session's RTP; digits is where it and PushDigit deliver.
+	in     digitIn
+	digits chan dtmf.Digit
 }
 
 // outStream keeps the stream toward a phone continuous (one SSRC, sequence
@@ -49,7 +61,7 @@ type outStream struct {
 }
 
 func newSession(e *Engine, port int, rtp, rtcp *net.UDPConn) *Session {
-	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1}
+	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1, digits: make(chan dtmf.Digit, digitQueue)}
 	s.out.ssrc = rand.Uint32()
 	s.out.seq = uint16(rand.Uint32())
 	s.out.ts = rand.Uint32()
@@ -147,6 +159,7 @@ func (s *Session) setRemote(d *Description, codec Codec) error {
 	s.remote = d
 	s.codec = codec
 	s.dtmfPT = d.DTMFPayloadType
+	s.changed.Add(1)
 	if d.Addr.Port() != 0 && !d.Addr.Addr().IsUnspecified() && s.target.Load() == nil {
 		addr := d.Addr
 		s.target.Store(&addr)
@@ -170,16 +183,18 @@ func (s *Session) Codec() Codec {
 
 // leg is the snapshot of a session's negotiation a relay direction uses.
 type leg struct {
-	codec   Codec
-	dtmfPT  uint8
-	held    bool // the phone's stream is on hold or removed
-	accepts bool // the phone wants RTP (sendrecv or recvonly, port set)
+	codec    Codec
+	dtmfPT   uint8
+	dtmfMode DTMFMode
+	gen      uint64 // the session's changed count the snapshot reflects
+	held     bool   // the phone's stream is on hold or removed
+	accepts  bool   // the phone wants RTP (sendrecv or recvonly, port set)
 }
 
 func (s *Session) leg() leg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := leg{codec: s.codec, dtmfPT: s.dtmfPT}
+	l := leg{codec: s.codec, dtmfPT: s.dtmfPT, dtmfMode: s.dtmfMode, gen: s.changed.Load()}
 	l.held = s.remote == nil || s.remote.Held()
 	l.accepts = s.remote != nil && s.remote.Addr.Port() != 0 &&
 		(s.remote.Direction == SendRecv || s.remote.Direction == RecvOnly)
