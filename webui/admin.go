@@ -94,15 +94,25 @@ func fieldErrors(err error) []fieldError {
 	if errors.As(err, &list) {
 		out := make([]fieldError, 0, len(list))
 		for _, fe := range list {
-			out = append(out, fieldError{Path: fe.Path, Line: fe.Line, Msg: fe.Msg})
+			out = append(out, toFieldError(fe))
 		}
 		return out
 	}
 	var fe *config.FieldError
 	if errors.As(err, &fe) {
-		return []fieldError{{Path: fe.Path, Line: fe.Line, Msg: fe.Msg}}
+		return []fieldError{toFieldError(fe)}
 	}
 	return nil
+}
+
+// toFieldError copies a config error; an empty path (an empty YAML key)
+// is shown as "(top)" so the editor always has something to point at.
+func toFieldError(fe *config.FieldError) fieldError {
+	out := fieldError{Path: fe.Path, Line: fe.Line, Msg: fe.Msg}
+	if out.Path == "" {
+		out.Path = "(top)"
+	}
+	return out
 }
 
 // parseConfig parses a YAML file; a syntax error is reported as a field
