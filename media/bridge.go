@@ -52,19 +52,26 @@ func Bridge(ctx context.Context, a, b *Session) error {
 func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session) {
 	buf := make([]byte, 1500)
 	timeout := from.eng.cfg.inactivity()
-	lastRx := time.Now()
+	now := time.Now()
+	lastRx := now
 	var latched netip.AddrPort
+	var deadline time.Time
 	in, out := from.leg(), to.leg()
 	for {
 		if ctx.Err() != nil {
 			return
 		}
-		from.rtp.SetReadDeadline(time.Now().Add(pollInterval))
+		// Moving the deadline costs a timer update: do it only when less
+		// than half the poll interval is left, not for every packet.
+		if deadline.Sub(now) < pollInterval/2 {
+			deadline = now.Add(pollInterval)
+			from.rtp.SetReadDeadline(deadline)
+		}
 		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
 		if ctx.Err() != nil {
 			return
 		}
-		now := time.Now()
+		now = time.Now()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				in, out = from.leg(), to.leg() // pick up re-INVITEs (hold, codec change)
@@ -88,7 +95,8 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 				continue // a stray sender while the phone's stream is alive
 			}
 			latched = src
-			from.target.Store(&src)
+			target := src // a copy, so that src stays off the heap
+			from.target.Store(&target)
 		}
 		lastRx = now
 		if from.changed.Load() != in.gen || to.changed.Load() != out.gen {

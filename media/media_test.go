@@ -69,7 +69,7 @@ func TestParseSDP(t *testing.T) {
 	}
 }
 
-func newTestEngine(t *testing.T, inactivity time.Duration) *Engine {
+func newTestEngine(t testing.TB, inactivity time.Duration) *Engine {
 	t.Helper()
 	e, err := NewEngine(Config{BindIP: "127.0.0.1", PortMin: 40000 + (int(time.Now().UnixNano()/1000)%500)*20, PortMax: 0, InactivityTimeout: inactivity})
 	if err == nil {
@@ -89,7 +89,7 @@ type testPhone struct {
 	seq  uint16
 }
 
-func newTestPhone(t *testing.T) *testPhone {
+func newTestPhone(t testing.TB) *testPhone {
 	t.Helper()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
