@@ -17,13 +17,21 @@ import (
 //go:embed assets
 var assets embed.FS
 
+// templateFuncs is the small arithmetic the inline SVG charts need.
+var templateFuncs = template.FuncMap{
+	"add":        func(a, b int) int { return a + b },
+	"mul":        func(a, b int) int { return a * b },
+	"barY":       func(i int) int { return i * 28 },
+	"barsHeight": func(n int) int { return n*28 + 4 },
+}
+
 // pages holds one parsed template set per page, each with the layout.
 type pages struct {
 	byName map[string]*template.Template
 }
 
 func loadPages() (*pages, error) {
-	layout, err := template.ParseFS(assets, "assets/templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(assets, "assets/templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("webui: layout template: %w", err)
 	}

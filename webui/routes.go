@@ -36,7 +36,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /console", s.page(auth.RoleAgent, s.consolePage))
 	mux.Handle("/console/chat/", s.page(auth.RoleAgent, s.serveChat))
 
+	mux.Handle("GET /reports/cdrs", s.page(auth.RoleSupervisor, s.cdrPage))
+
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	mux.Handle("GET /api/v1/cdrs", s.api(auth.RoleSupervisor, s.apiCDRs))
+	mux.Handle("GET /api/v1/cdrs.csv", s.api(auth.RoleSupervisor, s.apiCDRsCSV))
 	mux.Handle("GET /api/v1/customers", s.api(auth.RoleAgent, s.apiCustomers))
 	mux.Handle("GET /api/v1/customers/{id}", s.api(auth.RoleAgent, s.apiCustomer))
 	mux.Handle("GET /api/v1/me", s.api(auth.RoleAgent, s.apiMe))

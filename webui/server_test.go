@@ -452,7 +452,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	want := map[string][]string{
 		"/me": {"get"}, "/tokens": {"post"}, "/extensions": {"get", "post"}, "/extensions/{number}": {"delete"},
 		"/users": {"get", "post"}, "/config": {"get", "put"}, "/config/validate": {"post"}, "/events": {"get"},
-		"/customers": {"get"}, "/customers/{id}": {"get"},
+		"/customers": {"get"}, "/customers/{id}": {"get"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
 	}
 	for p, methods := range want {
 		for _, m := range methods {

@@ -1,0 +1,102 @@
+package webui
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/webui/auth"
+)
+
+func addCDR(t *testing.T, st *store.Store, c store.CDR) {
+	t.Helper()
+	id, err := st.StartCDR(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ID = id
+	if err := st.FinishCDR(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCDRReport(t *testing.T) {
+	f := newFixture(t, Config{})
+	day := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	addCDR(t, f.st, store.CDR{CallID: "a", Caller: "+33612345678", Callee: "1001", StartedAt: day,
+		AnsweredAt: day.Add(5 * time.Second), EndedAt: day.Add(65 * time.Second), Disposition: "answered", SIPStatus: 200})
+	addCDR(t, f.st, store.CDR{CallID: "b", Caller: "=HYPERLINK(\"http://evil\")", Callee: "1001", StartedAt: day.Add(time.Hour),
+		EndedAt: day.Add(time.Hour + 20*time.Second), Disposition: "busy", SIPStatus: 486})
+	addCDR(t, f.st, store.CDR{CallID: "c", Caller: "1002", Callee: "1003", StartedAt: day.AddDate(0, 0, 2),
+		EndedAt: day.AddDate(0, 0, 2).Add(time.Second), Disposition: "no-answer", SIPStatus: 480})
+	agent := f.login(t, "agent1", auth.RoleAgent)
+	sup := f.login(t, "sup1", auth.RoleSupervisor)
+
+	for _, path := range []string{"/reports/cdrs", "/api/v1/cdrs", "/api/v1/cdrs.csv"} {
+		if w := f.do(t, agent, "GET", path, "", "", false); w.Code != http.StatusForbidden {
+			t.Fatalf("agent on %s: %d", path, w.Code)
+		}
+	}
+
+	w := f.do(t, sup, "GET", "/api/v1/cdrs?number=1001&from=2026-11-20&to=2026-11-20", "", "", false)
+	var rows []cdrView
+	if err := json.Unmarshal(w.Body.Bytes(), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("search: %d %s", w.Code, w.Body)
+	}
+	if rows[0].CallID != "b" || rows[1].TalkSeconds != 60 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if w := f.do(t, sup, "GET", "/api/v1/cdrs?from=yesterday", "", "", false); w.Code != http.StatusBadRequest {
+		t.Fatalf("bad date: %d", w.Code)
+	}
+
+	w = f.do(t, sup, "GET", "/api/v1/cdrs.csv", "", "", false)
+	recs, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll()
+	if err != nil || len(recs) != 4 || recs[0][0] != "id" {
+		t.Fatalf("csv: %v %q", err, w.Body)
+	}
+	callers := map[string]string{}
+	for _, r := range recs[1:] {
+		callers[r[1]] = r[2]
+	}
+	if callers["a"] != "+33612345678" || !strings.HasPrefix(callers["b"], "'=") {
+		t.Fatalf("csv callers %q", callers)
+	}
+
+	page := f.do(t, sup, "GET", "/reports/cdrs?to=2026-11-21", "", "", false)
+	body := page.Body.String()
+	if page.Code != http.StatusOK || !strings.Contains(body, `id="stat-total">2<`) || !strings.Contains(body, "<svg") {
+		t.Fatalf("report page: %d", page.Code)
+	}
+	if strings.Contains(body, `=HYPERLINK("http`) {
+		t.Fatal("caller not escaped on the report page")
+	}
+	if !strings.Contains(body, "50%") || !strings.Contains(body, "1m0s") {
+		t.Fatal("summary figures missing")
+	}
+}
+
+func TestCSVCell(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"1001", "1001"},
+		{"+33612345678", "+33612345678"},
+		{"=1+1", "'=1+1"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"+1+cmd", "'+1+cmd"},
+		{"-2", "-2"},
+		{"-cmd", "'-cmd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := csvCell(tt.in); got != tt.want {
+				t.Fatalf("csvCell(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
