@@ -149,6 +149,9 @@ func (s *Service) session(ctx context.Context, mb *mailbox) error {
 	idle := c.Caps().Has(imap.CapIdle)
 	s.setConnected(ctx, mb, true, nil)
 	mb.update(func(st *Status) { st.Idle = idle })
+	if err := s.flagCommitted(ctx, mb, c, sel.UIDValidity); err != nil {
+		return err
+	}
 	if err := s.route(ctx, mb); err != nil {
 		return err
 	}
@@ -199,6 +202,34 @@ func (s *Service) wait(ctx context.Context, mb *mailbox, c *imapclient.Client, i
 		return fmt.Errorf("mail: idle: %w", err)
 	}
 	return ctx.Err()
+}
+
+// flagCommitted flags \Seen the messages at or below the UID cursor that
+// are not: they were committed by a run that stopped before flagging them.
+func (s *Service) flagCommitted(ctx context.Context, mb *mailbox, c *imapclient.Client, uidvalidity uint32) error {
+	state, err := s.st.MailboxState(ctx, mb.Name)
+	if err != nil {
+		return err
+	}
+	if state.UIDValidity != uidvalidity || state.LastUID == 0 {
+		return nil
+	}
+	found, err := c.UIDSearch(&imap.SearchCriteria{
+		UID:     []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: imap.UID(state.LastUID)}}},
+		NotFlag: []imap.Flag{imap.FlagSeen},
+	}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("mail: search unflagged: %w", err)
+	}
+	uids := found.AllUIDs()
+	if len(uids) == 0 {
+		return nil
+	}
+	flags := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := c.Store(imap.UIDSetNum(uids...), flags, nil).Close(); err != nil {
+		return fmt.Errorf("mail: flag seen: %w", err)
+	}
+	return nil
 }
 
 // sync ingests every message above the stored UID cursor in batches: each
