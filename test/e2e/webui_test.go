@@ -177,6 +177,31 @@ func TestWebUIAdminFlow(t *testing.T) {
 	}
 	screenshot(t, admin, "webui-extensions")
 
+	now := time.Now()
+	for i, disp := range []string{"answered", "answered", "busy", "no-answer"} {
+		c := store.CDR{CallID: fmt.Sprintf("e2e-%d", i), Caller: "+3361234567" + fmt.Sprint(i), Callee: "1001", StartedAt: now.Add(-time.Duration(4-i) * time.Minute)}
+		id, err := st.StartCDR(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ID, c.Disposition, c.EndedAt = id, disp, c.StartedAt.Add(40*time.Second)
+		if disp == "answered" {
+			c.AnsweredAt, c.SIPStatus = c.StartedAt.Add(5*time.Second), 200
+		}
+		if err := st.FinishCDR(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = chromedp.Do(admin, chromedp.Navigate(base+"/reports/cdrs"), chromedp.WaitVisible(chromedp.CSS("#cdrs")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := chromedp.Run(admin, chromedp.Text(chromedp.CSS("#stat-total")))
+	if err != nil || total != "4" {
+		t.Fatalf("report total %q, %v", total, err)
+	}
+	screenshot(t, admin, "webui-calls-report")
+
 	agent, stopAgent := browser(t, chromium)
 	defer stopAgent()
 	browserLogin(t, agent, base, "tina", "tina-password")
