@@ -46,10 +46,10 @@ release:
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=7 CC=arm-linux-gnueabihf-gcc $(GO) build $(STATIC) -o $(DIST)/switchboard-linux-armv7 $(PKG)
 	file $(DIST)/switchboard-linux-*
 
-## bench: benchmarks and load scripts (figures to compare against the baselines they print)
+## bench: Go benchmarks, then the load scripts in test/load (each prints its figures)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./acd/... ./media/...
-	@for s in test/load/*.sh; do [ -x "$$s" ] && echo "== $$s" && "$$s"; done; true
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	@for s in test/load/*.sh; do echo "== $$s"; "$$s" || exit 1; done
 
 ## fuzz: run each fuzz target briefly
 fuzz:

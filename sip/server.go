@@ -68,6 +68,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// udpBuffer is the SIP socket's requested kernel buffer size.
+const udpBuffer = 4 << 20
+
 // shutdownTimeout bounds how long Serve waits for calls to hang up.
 const shutdownTimeout = 8 * time.Second
 
@@ -128,6 +131,12 @@ func (s *Server) Listen(ctx context.Context) error {
 	udp, err := lc.ListenPacket(ctx, network, net.JoinHostPort(host, port))
 	if err != nil {
 		return fmt.Errorf("sip: listen udp %s: %w", s.cfg.Listen, err)
+	}
+	if uc, ok := udp.(*net.UDPConn); ok {
+		// Bursts of REGISTERs (a site's phones after a power cut) must not
+		// overflow the default 200 KB buffer; the kernel caps it at rmem_max.
+		uc.SetReadBuffer(udpBuffer)
+		uc.SetWriteBuffer(udpBuffer)
 	}
 	uaddr := udp.LocalAddr().(*net.UDPAddr)
 	tcp, err := (&net.ListenConfig{}).Listen(ctx, "tcp"+network[3:], net.JoinHostPort(host, strconv.Itoa(uaddr.Port)))

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SIP load: authenticated REGISTERs per second and extension-to-extension
+# calls per second against a switchboard started here, pinned to core 0,
+# with sipp on core 1. Loopback only; every run is bounded in count and time.
+#   test/load/sip.sh [register|calls|all]
+# Tunables (environment): REG_RATE, REG_COUNT, CALL_RATE, CALL_COUNT, USERS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+what=${1:-all}
+REG_RATE=${REG_RATE:-10000}
+REG_COUNT=${REG_COUNT:-100000}
+CALL_RATE=${CALL_RATE:-1000}
+CALL_COUNT=${CALL_COUNT:-20000}
+USERS=${USERS:-1000}
+command -v sipp >/dev/null || { echo "sipp missing: run make peers" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'kill $srv 2>/dev/null || true; wait $srv 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/switchboard" ./cmd/switchboard
+
+# Extensions 2000.. with password pw-<n>.
+{
+  echo "extensions:"
+  for i in $(seq 0 $((USERS - 1))); do echo "  - {number: \"$((2000 + i))\", password: \"pw-$((2000 + i))-load\"}"; done
+} > "$work/ext.yaml"
+"$work/switchboard" --data "$work/data" config import "$work/ext.yaml" >/dev/null
+{
+  echo "SEQUENTIAL"
+  for i in $(seq 0 $((USERS - 1))); do n=$((2000 + i)); echo "$n;[authentication username=$n password=pw-$n-load]"; done
+} > "$work/users.csv"
+
+port=$((15000 + RANDOM % 20000))
+taskset -c 0 "$work/switchboard" --data "$work/data" serve --sip "127.0.0.1:$port" --http 127.0.0.1:0 \
+  --rtp-ports 20000-40000 --log-level warn > "$work/server.log" 2>&1 &
+srv=$!
+for _ in $(seq 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
+rss() { awk '/VmRSS/ {print $2 " kB"}' /proc/$srv/status; }
+echo "server pid $srv on 127.0.0.1:$port, idle RSS $(rss)"
+
+stats() { # file → successful failed rate
+  awk -F';' 'NR==1 {for (i=1;i<=NF;i++) h[$i]=i} END {print $h["SuccessfulCall(C)"], $h["FailedCall(C)"], $h["ElapsedTime(C)"]}' "$1"
+}
+p99() { # rtt csv → p50 p99 ms
+  awk -F';' 'NR>1 {print $2}' "$1" | sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "n/a"; exit}; printf "p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)+1], a[int(NR*0.99)+1]}'
+}
+
+if [ "$what" = register ] || [ "$what" = all ]; then
+  for run in 1 2; do
+    rm -f "$work"/register_rtd_*_rtt.csv
+    (cd "$work" && taskset -c 1 timeout 120 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/load/sip_register.xml" -inf users.csv \
+      -i 127.0.0.1 -p $((port + 1)) -r "$REG_RATE" -m "$REG_COUNT" -l 5000 -nostdin -timeout 60 \
+      -trace_stat -stf reg$run.csv -fd 100 -trace_rtt -rtt_freq 1 >/dev/null 2>&1) || true
+    read -r ok failed elapsed < <(stats "$work/reg$run.csv")
+    secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
+    echo "REGISTER run $run: $ok ok, $failed failed in ${secs}s = $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') authenticated REGISTER/s; $(p99 "$work"/register_rtd_*_rtt.csv); RSS after $(rss)"
+  done
+fi
+
+if [ "$what" = calls ] || [ "$what" = all ]; then
+  uas=$((port + 3))
+  (cd "$work" && printf 'SEQUENTIAL\n2001;[authentication username=2001 password=pw-2001-load]\n' > callee.csv &&
+    timeout 20 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/e2e/testdata/register.xml" -s 2001 -au 2001 -ap pw-2001-load \
+      -key contact_port $uas -i 127.0.0.1 -p $((port + 5)) -m 1 -nostdin -timeout 10 >/dev/null 2>&1)
+  (cd "$work" && taskset -c 1 timeout 200 sipp -sn uas -i 127.0.0.1 -p $uas -nostdin -timeout 180 >/dev/null 2>&1) &
+  uaspid=$!
+  printf 'SEQUENTIAL\n2000;[authentication username=2000 password=pw-2000-load]\n' > "$work/caller.csv"
+  (cd "$work" && taskset -c 1 timeout 180 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/load/sip_call_1s.xml" -inf caller.csv -s 2001 \
+    -i 127.0.0.1 -p $((port + 7)) -r "$CALL_RATE" -m "$CALL_COUNT" -l 3000 -nostdin -timeout 150 \
+    -trace_stat -stf calls.csv -fd 100 >/dev/null 2>&1) || true
+  kill $uaspid 2>/dev/null || true
+  read -r ok failed elapsed < <(stats "$work/calls.csv")
+  secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
+  echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) in ${secs}s, offered $CALL_RATE CPS, achieved $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') CPS with 1 s calls, media anchored; RSS after $(rss)"
+fi
