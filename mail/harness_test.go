@@ -29,7 +29,7 @@ func (r *recorder) Route(_ context.Context, it Item) error {
 }
 
 // next returns the next routed item, failing after a bound.
-func (r *recorder) next(t *testing.T) Item {
+func (r *recorder) next(t testing.TB) Item {
 	t.Helper()
 	select {
 	case it := <-r.items:
@@ -110,7 +110,7 @@ type running struct {
 
 // startService opens (or reopens) the store in dir and runs a Service with
 // one mailbox "support" on imapURL, sending through smtpAddr.
-func startService(t *testing.T, dir, imapURL, smtpAddr string, router Router, ack bool) *running {
+func startService(t testing.TB, dir, imapURL, smtpAddr string, router Router, ack bool) *running {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dir)
@@ -153,7 +153,7 @@ func startService(t *testing.T, dir, imapURL, smtpAddr string, router Router, ac
 }
 
 // waitFor polls cond until true, failing after a bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {

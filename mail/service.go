@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/mail/parse"
+	"github.com/switchboard-cc/switchboard/mail/sanitize"
 	"github.com/switchboard-cc/switchboard/mail/smtp"
 	"github.com/switchboard-cc/switchboard/mail/thread"
 )
@@ -102,6 +103,9 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Parse.Policy == nil {
+		cfg.Parse.Policy = sanitize.New()
 	}
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = 32 << 20
@@ -229,6 +233,14 @@ func (s *Service) route(ctx context.Context, mb *mailbox) error {
 	if err != nil {
 		return fmt.Errorf("mail: route %s: %w", mb.Name, err)
 	}
+	var done []int64
+	defer func() {
+		if len(done) > 0 {
+			if err := s.st.MarkMailRouted(context.WithoutCancel(ctx), done); err != nil {
+				s.log.Warn("mail: routed state not recorded: items will be handed again", "mailbox", mb.Name, "err", err)
+			}
+		}
+	}()
 	for _, p := range pending {
 		it := Item{
 			ID: fmt.Sprintf("email:%d", p.MessageID), Queue: mb.Queue, ConversationID: p.ConversationID,
@@ -238,9 +250,7 @@ func (s *Service) route(ctx context.Context, mb *mailbox) error {
 		if err := s.cfg.Router.Route(ctx, it); err != nil {
 			return fmt.Errorf("mail: route %s: %w", it.ID, err)
 		}
-		if err := s.st.MarkMailRouted(ctx, p.MessageID); err != nil {
-			return fmt.Errorf("mail: route %s: %w", it.ID, err)
-		}
+		done = append(done, p.MessageID)
 	}
 	return nil
 }

@@ -447,10 +447,15 @@ func (s *Store) UnroutedMail(ctx context.Context, mailbox string) ([]MailRoute, 
 	return out, rows.Err()
 }
 
-// MarkMailRouted records that message msg was handed to the distributor.
-func (s *Store) MarkMailRouted(ctx context.Context, msg int64) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE mail_messages SET routed = 1 WHERE id = ?`, msg); err != nil {
-		return fmt.Errorf("store: mail routed %d: %w", msg, err)
-	}
-	return nil
+// MarkMailRouted records in one transaction that messages msgs were handed
+// to the distributor.
+func (s *Store) MarkMailRouted(ctx context.Context, msgs []int64) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		for _, m := range msgs {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE mail_messages SET routed = 1 WHERE id = ?`, m); err != nil {
+				return fmt.Errorf("store: mail routed %d: %w", m, err)
+			}
+		}
+		return nil
+	})
 }
