@@ -157,6 +157,7 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 		r.set(req.AOR, nil)
 		return nil, nil
 	}
+	renewed := map[string]bool{} // contacts already bound by this request
 	for _, u := range req.Contacts {
 		exp := u.Expires
 		if exp < 0 {
@@ -176,9 +177,10 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 				break
 			}
 		}
-		if idx >= 0 && current[idx].CallID == req.CallID && req.CSeq <= current[idx].CSeq {
+		if idx >= 0 && !renewed[u.Contact] && current[idx].CallID == req.CallID && req.CSeq <= current[idx].CSeq {
 			return nil, ErrOutOfOrder
 		}
+		renewed[u.Contact] = true
 		if exp == 0 {
 			if idx >= 0 {
 				current = append(current[:idx], current[idx+1:]...)

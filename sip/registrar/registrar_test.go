@@ -43,6 +43,12 @@ func TestApply(t *testing.T) {
 	if bs, _ := reg(1, "b", time.Hour, "sip:1001@10.0.0.2"); len(bs) != 2 {
 		t.Fatalf("a second phone: %d bindings, want 2", len(bs))
 	}
+	if bs, err := reg(5, "c", time.Hour, "sip:1001@10.0.0.3", "sip:1001@10.0.0.3"); err != nil || len(bs) != 3 {
+		t.Fatalf("a contact listed twice in one REGISTER: %v %+v", err, bs)
+	}
+	if bs, _ := reg(6, "c", 0, "sip:1001@10.0.0.3"); len(bs) != 2 {
+		t.Fatalf("unregister the third: %+v", bs)
+	}
 	if _, err := reg(2, "a", time.Hour, "sip:1001@10.0.0.1"); !errors.Is(err, ErrOutOfOrder) {
 		t.Fatalf("replayed CSeq: %v", err)
 	}
