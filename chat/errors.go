@@ -27,3 +27,6 @@ var errSlow = errors.New("chat: connection too slow")
 
 // errFlood closes a visitor connection over its message rate.
 var errFlood = errors.New("chat: message rate exceeded")
+
+// ErrClosed is returned by operations on a closed Server.
+var ErrClosed = errors.New("chat: server closed")

@@ -46,6 +46,9 @@ type Server struct {
 	ctx     context.Context            // cancelled by Close: ends every connection
 	cancel  context.CancelFunc
 
+	commits chan commitReq // to the group committer
+	done    sync.WaitGroup // the committer
+
 	mu       sync.Mutex // guards the following fields
 	sessions map[string]*session
 	byToken  map[string]*session // widget+"\x00"+token → open session
@@ -108,12 +111,19 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Conf
 		}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.commits = make(chan commitReq, maxBatch)
+	s.done.Go(func() { s.commitLoop(s.ctx) })
 	return s, nil
 }
 
-// Close ends every visitor and agent connection; the handlers return.
-// Sessions stay in the store for the next Server.
-func (s *Server) Close() { s.cancel() }
+// Close ends every visitor and agent connection (the handlers return) and
+// stops the committer; messages not yet acknowledged are not committed, and
+// their senders resend them on reconnect. Sessions stay in the store for the
+// next Server.
+func (s *Server) Close() {
+	s.cancel()
+	s.done.Wait()
+}
 
 func newID() string {
 	var b [16]byte
@@ -256,12 +266,12 @@ func (s *Server) post(ctx context.Context, ss *session, m store.ChatMessage) (Me
 	if closed {
 		return Message{}, ErrNoSession
 	}
-	stored, dup, err := s.st.AddChatMessage(ctx, ss.row.ID, m)
+	added, err := s.commit(ctx, ss.row.ID, m)
 	if err != nil {
-		return Message{}, fmt.Errorf("chat: post: %w", err)
+		return Message{}, err
 	}
-	msg := toMessage(stored)
-	if !dup {
+	msg := toMessage(added.Message)
+	if !added.Dup {
 		f := frame(map[string]any{"type": "msg", "chat": ss.row.ID, "msg": msg})
 		s.mu.Lock()
 		s.toVisitorsLocked(ss, f)

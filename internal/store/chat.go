@@ -107,34 +107,66 @@ func (s *Store) OpenChatSessions(ctx context.Context) ([]ChatSession, error) {
 	return out, rows.Err()
 }
 
-// AddChatMessage commits m to session id with the next sequence number and
-// returns it as stored. A message whose non-empty ClientID was already
-// stored is not added again: the stored one is returned with dup true.
-func (s *Store) AddChatMessage(ctx context.Context, id string, m ChatMessage) (out ChatMessage, dup bool, err error) {
-	err = s.Update(ctx, func(tx *Tx) error {
-		if m.ClientID != "" {
-			var at int64
-			err := tx.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
-				id, m.ClientID).Scan(&out.Seq, &out.Sender, &out.Agent, &out.Body, &at, &out.ClientID)
-			if err == nil {
-				out.At = time.UnixMilli(at)
-				dup = true
-				return nil
+// NewChatMessage is a message to add to a session.
+type NewChatMessage struct {
+	Session string
+	Message ChatMessage
+}
+
+// AddedChatMessage is a message as stored; Dup reports that its non-empty
+// ClientID had been stored before, so nothing was added.
+type AddedChatMessage struct {
+	Message ChatMessage
+	Dup     bool
+}
+
+// AddChatMessages commits every message of batch in one transaction (a
+// group commit), each with the next sequence number of its session, and
+// returns them as stored, in batch order.
+func (s *Store) AddChatMessages(ctx context.Context, batch []NewChatMessage) ([]AddedChatMessage, error) {
+	out := make([]AddedChatMessage, len(batch))
+	err := s.Update(ctx, func(tx *Tx) error {
+		for i, n := range batch {
+			m, dup, err := tx.addChatMessage(ctx, n.Session, n.Message)
+			if err != nil {
+				return err
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("store: chat message %s: %w", id, err)
-			}
+			out[i] = AddedChatMessage{Message: m, Dup: dup}
 		}
-		err := tx.tx.QueryRowContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
-			VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?), ?, ?, ?, ?, ?) RETURNING seq`,
-			id, id, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
-		if err != nil {
-			return fmt.Errorf("store: add chat message %s: %w", id, err)
-		}
-		out = m
 		return nil
 	})
-	return out, dup, err
+	return out, err
+}
+
+// AddChatMessage commits m to session id; see AddChatMessages.
+func (s *Store) AddChatMessage(ctx context.Context, id string, m ChatMessage) (out ChatMessage, dup bool, err error) {
+	added, err := s.AddChatMessages(ctx, []NewChatMessage{{Session: id, Message: m}})
+	if err != nil {
+		return out, false, err
+	}
+	return added[0].Message, added[0].Dup, nil
+}
+
+func (t *Tx) addChatMessage(ctx context.Context, id string, m ChatMessage) (out ChatMessage, dup bool, err error) {
+	if m.ClientID != "" {
+		var at int64
+		err := t.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
+			id, m.ClientID).Scan(&out.Seq, &out.Sender, &out.Agent, &out.Body, &at, &out.ClientID)
+		if err == nil {
+			out.At = time.UnixMilli(at)
+			return out, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return out, false, fmt.Errorf("store: chat message %s: %w", id, err)
+		}
+	}
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
+		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?), ?, ?, ?, ?, ?) RETURNING seq`,
+		id, id, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
+	if err != nil {
+		return out, false, fmt.Errorf("store: add chat message %s: %w", id, err)
+	}
+	return m, false, nil
 }
 
 // ChatMessages returns the messages of session id after sequence number
