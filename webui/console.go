@@ -60,12 +60,29 @@ type consoleData struct {
 	Pop       *screenPop
 	Customers bool
 	Chat      bool
+	Live      bool
+	Presence  string
+	Reason    string
 }
 
 func (s *Server) consolePage(w http.ResponseWriter, r *http.Request) {
 	d := consoleData{Query: strings.TrimSpace(r.URL.Query().Get("q")), Customers: s.cfg.Customers != nil, Chat: s.chat.Load() != nil}
 	status := http.StatusOK
 	var msg string
+	if s.cfg.Live != nil {
+		snap, err := s.cfg.Live.Snapshot(r.Context())
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p, _ := auth.FromContext(r.Context())
+		d.Live, d.Presence = true, PresenceOffline
+		for _, a := range snap.Agents {
+			if a.Name == p.Name {
+				d.Presence, d.Reason = a.Presence, a.Reason
+			}
+		}
+	}
 	if d.Customers {
 		if d.Query != "" {
 			res, err := s.cfg.Customers.Search(r.Context(), d.Query, 20)

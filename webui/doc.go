@@ -3,7 +3,9 @@
 // web users, the whole configuration as YAML with validation errors shown at
 // their line), the agent console (customer search and screen pop with the
 // cross-channel timeline, the chat's agent side mounted at /console/chat/),
-// the REST API under /api/v1 (described by /api/v1/openapi.json)
+// the supervisor's live wallboard (queues and agents from the distributor,
+// refreshed on its events over Server-Sent Events), the call report with CSV
+// export, the REST API under /api/v1 (described by /api/v1/openapi.json)
 // and a live event stream for the supervisor's views.
 //
 // Templates, CSS and JavaScript are embedded with go:embed; building needs no

@@ -41,6 +41,9 @@ type Config struct {
 	// Customers, when set, gives the console its customer search and
 	// screen pop (record and cross-channel timeline).
 	Customers *customer.Directory
+	// Live, when set, feeds the wallboard and the console's presence
+	// control (the distributor).
+	Live Live
 }
 
 // Validate checks the configuration and names the field at fault.

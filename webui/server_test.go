@@ -453,6 +453,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		"/me": {"get"}, "/tokens": {"post"}, "/extensions": {"get", "post"}, "/extensions/{number}": {"delete"},
 		"/users": {"get", "post"}, "/config": {"get", "put"}, "/config/validate": {"post"}, "/events": {"get"},
 		"/customers": {"get"}, "/customers/{id}": {"get"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
+		"/wallboard": {"get"}, "/me/presence": {"post"}, "/agents/{agent}/presence": {"post"},
 	}
 	for p, methods := range want {
 		for _, m := range methods {

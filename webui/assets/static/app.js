@@ -81,3 +81,138 @@ document.addEventListener("DOMContentLoaded", () => {
   const area = document.getElementById("yaml");
   if (area) { setupEditor(area); }
 });
+
+async function postJSON(url, body) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (!res.ok) {
+    let msg = res.statusText;
+    try { msg = (await res.json()).error; } catch (e) { /* keep the status text */ }
+    throw new Error(msg);
+  }
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) { e.textContent = String(text); }
+  if (cls) { e.className = cls; }
+  return e;
+}
+
+function presenceControl(agent, status) {
+  const sel = el("select");
+  for (const p of ["available", "away", "offline"]) { sel.appendChild(el("option", p)); }
+  const btn = el("button", "Set");
+  btn.type = "button";
+  btn.addEventListener("click", async () => {
+    const body = { presence: sel.value };
+    if (sel.value === "away") { body.reason = "supervisor"; }
+    try {
+      await postJSON("/api/v1/agents/" + encodeURIComponent(agent) + "/presence", body);
+    } catch (err) {
+      status.textContent = "Could not change " + agent + ": " + err.message;
+    }
+  });
+  const span = el("span");
+  span.append(sel, btn);
+  return span;
+}
+
+function setupWallboard(root) {
+  const status = document.getElementById("wallboard-status");
+  let pending = false;
+
+  function drawQueues(queues) {
+    const box = document.getElementById("queues");
+    box.replaceChildren();
+    if (queues.length === 0) { box.appendChild(el("p", "No queues.")); }
+    for (const q of queues) {
+      const card = el("div", undefined, "queue" + (q.breach ? " breach" : ""));
+      card.dataset.queue = q.name;
+      card.appendChild(el("h2", q.name, "qname"));
+      const figs = el("div", undefined, "figures");
+      for (const [key, value, label] of [
+        ["waiting", q.waiting, "waiting"],
+        ["longest_wait", q.longest_wait, "longest wait"],
+        ["service_percent", q.service_percent + "%", "service level today"],
+        ["abandoned", q.abandoned, "abandoned"],
+      ]) {
+        const d = el("div");
+        const big = el("span", value, "huge");
+        big.dataset.f = key;
+        d.append(big, el("span", label));
+        figs.appendChild(d);
+      }
+      card.appendChild(figs);
+      box.appendChild(card);
+    }
+  }
+
+  function drawAgents(agents) {
+    const body = document.querySelector("#agents tbody");
+    body.replaceChildren();
+    for (const a of agents) {
+      const tr = el("tr");
+      tr.dataset.agent = a.name;
+      const pres = el("td");
+      pres.append(el("span", a.presence, "badge p-" + a.presence), document.createTextNode(" " + (a.reason || "")));
+      const ctl = el("td", undefined, "presence-cell");
+      ctl.appendChild(presenceControl(a.name, status));
+      tr.append(el("td", a.name), pres, el("td", a.held), el("td", a.in_state), el("td", a.free_capacity), ctl);
+      body.appendChild(tr);
+    }
+  }
+
+  async function refresh() {
+    pending = false;
+    try {
+      const res = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+      const snap = await res.json();
+      drawQueues(snap.queues);
+      drawAgents(snap.agents);
+      status.textContent = "Live · updated " + new Date().toLocaleTimeString();
+    } catch (err) {
+      status.textContent = "Update failed: " + err.message;
+    }
+  }
+
+  function soon() {
+    if (!pending) { pending = true; setTimeout(refresh, 200); }
+  }
+
+  for (const tr of document.querySelectorAll("#agents tbody tr")) {
+    tr.querySelector(".presence-cell").appendChild(presenceControl(tr.dataset.agent, status));
+  }
+  const es = new EventSource(root.dataset.events);
+  es.addEventListener("queue", soon);
+  es.addEventListener("agent", soon);
+  es.addEventListener("open", () => { status.textContent = "Live"; soon(); });
+  es.addEventListener("error", () => { status.textContent = "Reconnecting…"; });
+  setInterval(refresh, 15000); // time-in-state counters move without events
+}
+
+function setupPresence(box) {
+  for (const btn of box.querySelectorAll("button[data-presence]")) {
+    btn.addEventListener("click", async () => {
+      const body = { presence: btn.dataset.presence };
+      if (body.presence === "away") { body.reason = document.getElementById("away-reason").value; }
+      try {
+        await postJSON("/api/v1/me/presence", body);
+        location.reload();
+      } catch (err) {
+        document.getElementById("my-presence").textContent = "error: " + err.message;
+      }
+    });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const wb = document.getElementById("wallboard");
+  if (wb) { setupWallboard(wb); }
+  const pres = document.getElementById("presence");
+  if (pres) { setupPresence(pres); }
+});
