@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // startMemServer runs go-imap's in-memory server (no IDLE: the runner
@@ -121,5 +124,28 @@ func TestUIDValidityChange(t *testing.T) {
 	}
 	if st.LastUID != uint32(len(msgs)) {
 		t.Fatalf("cursor %+v", st)
+	}
+}
+
+func TestLoadMailboxes(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := store.MailboxConfig{Name: "support", IMAP: "imaps://u:p@mail.example.com", SMTP: "smtps://u:p@mail.example.com", Queue: "support", From: "support@example.com", Acknowledge: true, PollInterval: 30 * time.Second}
+	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.ReplaceMailboxes(ctx, []store.MailboxConfig{want}) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadMailboxes(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].IMAP != want.IMAP || got[0].PollInterval != want.PollInterval || !got[0].Acknowledge {
+		t.Fatalf("LoadMailboxes = %+v", got)
+	}
+	if _, err := New(st, Config{Mailboxes: got}); err != nil {
+		t.Fatalf("New with loaded mailboxes: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ type File struct {
 	Settings   *Settings    `yaml:"settings,omitempty"`
 	Extensions []Extension  `yaml:"extensions,omitempty"`
 	Chat       []ChatWidget `yaml:"chat,omitempty"`
+	Mailboxes  []Mailbox    `yaml:"mailboxes,omitempty"`
 
 	// present records which top-level sections the parsed file had.
 	present map[string]bool
@@ -94,6 +95,7 @@ func (f *File) validate(v *Validator) {
 	}
 	validateExtensions(v, f.Extensions)
 	validateChat(v, f.Chat)
+	validateMailboxes(v, f.Mailboxes)
 }
 
 // ParseReader reads and parses a whole file.
@@ -123,6 +125,11 @@ func Apply(ctx context.Context, st *store.Store, f *File) error {
 				return err
 			}
 		}
+		if f.Has("mailboxes") {
+			if err := applyMailboxes(ctx, tx, f.Mailboxes); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
@@ -138,6 +145,9 @@ func Export(ctx context.Context, st *store.Store) (*File, error) {
 		return nil, err
 	}
 	if f.Chat, err = exportChat(ctx, st); err != nil {
+		return nil, err
+	}
+	if f.Mailboxes, err = exportMailboxes(ctx, st); err != nil {
 		return nil, err
 	}
 	return f, nil

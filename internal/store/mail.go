@@ -459,3 +459,49 @@ func (s *Store) MarkMailRouted(ctx context.Context, msgs []int64) error {
 		return nil
 	})
 }
+
+// MailboxConfig is one configured mailbox. The URLs hold their passwords
+// as given.
+type MailboxConfig struct {
+	Name         string
+	IMAP         string
+	SMTP         string
+	Queue        string
+	From         string
+	Acknowledge  bool
+	PollInterval time.Duration
+}
+
+// ReplaceMailboxes replaces every configured mailbox with ms.
+func (t *Tx) ReplaceMailboxes(ctx context.Context, ms []MailboxConfig) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM mail_mailbox_configs`); err != nil {
+		return fmt.Errorf("store: replace mailboxes: %w", err)
+	}
+	for _, m := range ms {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO mail_mailbox_configs (name, imap_url, smtp_url, queue, from_addr, acknowledge, poll_interval) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.Name, m.IMAP, m.SMTP, m.Queue, m.From, m.Acknowledge, m.PollInterval.Milliseconds()); err != nil {
+			return fmt.Errorf("store: mailbox %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// MailboxConfigs returns the configured mailboxes by name.
+func (s *Store) MailboxConfigs(ctx context.Context) ([]MailboxConfig, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, imap_url, smtp_url, queue, from_addr, acknowledge, poll_interval FROM mail_mailbox_configs ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: mailboxes: %w", err)
+	}
+	defer rows.Close()
+	var out []MailboxConfig
+	for rows.Next() {
+		var m MailboxConfig
+		var ms int64
+		if err := rows.Scan(&m.Name, &m.IMAP, &m.SMTP, &m.Queue, &m.From, &m.Acknowledge, &ms); err != nil {
+			return nil, fmt.Errorf("store: mailboxes: %w", err)
+		}
+		m.PollInterval = time.Duration(ms) * time.Millisecond
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
