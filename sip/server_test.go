@@ -24,7 +24,7 @@ const testRealm = "switchboard.local"
 
 // startServer runs a Server on 127.0.0.1:0 with extension 1001 (password
 // "secret") until the test ends.
-func startServer(t *testing.T, g guard.Config) *Server {
+func startServer(t testing.TB, g guard.Config) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, t.TempDir())
@@ -68,12 +68,12 @@ func startServer(t *testing.T, g guard.Config) *Server {
 
 // peer is a raw UDP SIP client.
 type peer struct {
-	t    *testing.T
+	t    testing.TB
 	conn *net.UDPConn
 	srv  string
 }
 
-func newPeer(t *testing.T, s *Server, localIP string) *peer {
+func newPeer(t testing.TB, s *Server, localIP string) *peer {
 	t.Helper()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(localIP)})
 	if err != nil {
@@ -146,7 +146,7 @@ func status(res string) string {
 var nonceRe = regexp.MustCompile(`nonce="([^"]+)"`)
 
 // authorization answers an MD5 challenge found in res.
-func authorization(t *testing.T, res, method, uri, user, password string, nc int) string {
+func authorization(t testing.TB, res, method, uri, user, password string, nc int) string {
 	t.Helper()
 	var challenge string
 	for _, l := range strings.Split(res, "\r\n") {
