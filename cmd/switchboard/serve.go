@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,11 +16,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
+	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/events"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/media"
 	"github.com/switchboard-cc/switchboard/sip"
 	"github.com/switchboard-cc/switchboard/sip/digest"
+	"github.com/switchboard-cc/switchboard/webui"
 )
 
 // shutdownGrace bounds how long a stopping appliance waits for calls to be
@@ -29,6 +33,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	rt := config.Runtime{}
 	var sipDigest string
 	var ringTimeout time.Duration
+	var webTLS tlsFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the appliance",
@@ -42,10 +47,13 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--sip-digest: %w", err)
 			}
+			if err := webTLS.validate(); err != nil {
+				return err
+			}
 			if ringTimeout <= 0 {
 				return fmt.Errorf("--ring-timeout: must be positive, got %s", ringTimeout)
 			}
-			return serve(cmd, rt, sip.Config{DigestAlgorithms: algs, RingTimeout: ringTimeout})
+			return serve(cmd, rt, sip.Config{DigestAlgorithms: algs, RingTimeout: ringTimeout}, webTLS)
 		},
 	}
 	f := cmd.Flags()
@@ -56,6 +64,9 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.BoolVar(&rt.Demo, "demo", envOr("SWITCHBOARD_DEMO", "") == "1", "seed a demo setup (extensions, a queue, an IVR) at first start")
 	f.StringVar(&sipDigest, "sip-digest", envOr("SWITCHBOARD_SIP_DIGEST", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (e.g. SHA-256,MD5; some phones fail when offered one they lack)")
 	f.DurationVar(&ringTimeout, "ring-timeout", envDuration("SWITCHBOARD_RING_TIMEOUT", 30*time.Second), "how long an extension rings before the caller gets 480")
+	f.StringVar(&webTLS.mode, "https", envOr("SWITCHBOARD_HTTPS", "auto"), "serve the web panel over HTTPS: auto (plain HTTP on loopback only), on, off (loopback only)")
+	f.StringVar(&webTLS.cert, "tls-cert", envOr("SWITCHBOARD_TLS_CERT", ""), "certificate file for HTTPS (default: a self-signed one made at first start)")
+	f.StringVar(&webTLS.key, "tls-key", envOr("SWITCHBOARD_TLS_KEY", ""), "key file for --tls-cert")
 	f.StringVar(&rt.LogLevel, "log-level", envOr("SWITCHBOARD_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	return cmd
 }
@@ -63,7 +74,7 @@ func newServeCmd(g *globals) *cobra.Command {
 // serve runs every part of the appliance until SIGINT or SIGTERM; a second
 // signal exits at once. sipCfg carries the SIP flags that are not part of
 // config.Runtime.
-func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config) error {
+func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsFlags) error {
 	level, _ := rt.Level()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 
@@ -106,10 +117,38 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config) error {
 	if err := sipSrv.Listen(ctx); err != nil {
 		return err
 	}
-	log.Info("switchboard ready", "version", version, "data", rt.DataDir, "sip", sipSrv.Addr().String(), "advertised", sipSrv.AdvertisedIP().String())
+	country, err := st.Setting(ctx, config.KeyCountry)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	customers, err := customer.New(st, customer.Config{DefaultCountry: country})
+	if err != nil {
+		return err
+	}
+	web, err := webui.New(st, bus, webui.Config{
+		Listen:    rt.HTTP,
+		TLS:       webTLS.enabled(rt.HTTP),
+		CertFile:  webTLS.cert,
+		KeyFile:   webTLS.key,
+		DataDir:   rt.DataDir,
+		Logger:    log.With("sub", "web"),
+		Customers: customers,
+	})
+	if err != nil {
+		return err
+	}
+	if err := web.Listen(ctx); err != nil {
+		return err
+	}
+	if err := web.EnsureAdmin(ctx, cmd.OutOrStdout()); err != nil {
+		return err
+	}
+	log.Info("switchboard ready", "version", version, "data", rt.DataDir, "sip", sipSrv.Addr().String(),
+		"advertised", sipSrv.AdvertisedIP().String(), "web", webURL(web.Addr(), webTLS.enabled(rt.HTTP)))
 
 	grp, gctx := errgroup.WithContext(ctx)
 	grp.Go(func() error { return sipSrv.Serve(gctx) })
+	grp.Go(func() error { return web.Serve(gctx) })
 	done := make(chan error, 1)
 	go func() { done <- grp.Wait() }()
 	select {
@@ -130,4 +169,43 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config) error {
 	}
 	log.Info("switchboard stopped")
 	return nil
+}
+
+// tlsFlags are the web panel's HTTPS flags.
+type tlsFlags struct {
+	mode, cert, key string
+}
+
+func (t tlsFlags) validate() error {
+	switch t.mode {
+	case "auto", "on", "off":
+	default:
+		return fmt.Errorf("--https: want auto, on or off, got %q", t.mode)
+	}
+	if (t.cert == "") != (t.key == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	return nil
+}
+
+// enabled reports whether the panel at listen is served over HTTPS.
+func (t tlsFlags) enabled(listen string) bool {
+	switch t.mode {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	host, _, _ := net.SplitHostPort(listen)
+	ip, err := netip.ParseAddr(host)
+	return t.cert != "" || err != nil || !ip.IsLoopback()
+}
+
+// webURL is where a person opens the panel.
+func webURL(addr net.Addr, https bool) string {
+	scheme := "http"
+	if https {
+		scheme = "https"
+	}
+	return scheme + "://" + addr.String() + "/"
 }
