@@ -30,6 +30,7 @@ func newRootCmd() *cobra.Command {
 		newCDRCmd(g),
 		newExtensionCmd(g),
 		newConfigCmd(g),
+		newMailboxCmd(g),
 	)
 	return root
 }
