@@ -103,9 +103,10 @@ function el(tag, text, cls) {
   return e;
 }
 
-function presenceControl(agent, status) {
+function presenceControl(agent, current, status) {
   const sel = el("select");
   for (const p of ["available", "away", "offline"]) { sel.appendChild(el("option", p)); }
+  sel.value = current;
   const btn = el("button", "Set");
   btn.type = "button";
   btn.addEventListener("click", async () => {
@@ -161,7 +162,7 @@ function setupWallboard(root) {
       const pres = el("td");
       pres.append(el("span", a.presence, "badge p-" + a.presence), document.createTextNode(" " + (a.reason || "")));
       const ctl = el("td", undefined, "presence-cell");
-      ctl.appendChild(presenceControl(a.name, status));
+      ctl.appendChild(presenceControl(a.name, a.presence, status));
       tr.append(el("td", a.name), pres, el("td", a.held), el("td", a.in_state), el("td", a.free_capacity), ctl);
       body.appendChild(tr);
     }
@@ -185,7 +186,7 @@ function setupWallboard(root) {
   }
 
   for (const tr of document.querySelectorAll("#agents tbody tr")) {
-    tr.querySelector(".presence-cell").appendChild(presenceControl(tr.dataset.agent, status));
+    tr.querySelector(".presence-cell").appendChild(presenceControl(tr.dataset.agent, tr.dataset.presence, status));
   }
   const es = new EventSource(root.dataset.events);
   es.addEventListener("queue", soon);
