@@ -13,6 +13,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -103,9 +104,10 @@ func (s *sink) next(t *testing.T) sunk {
 
 // running is a Service running in the background of a test.
 type running struct {
-	svc  *Service
-	st   *store.Store
-	stop func()
+	svc       *Service
+	st        *store.Store
+	customers *customer.Directory
+	stop      func()
 }
 
 // startService opens (or reopens) the store in dir and runs a Service with
@@ -121,8 +123,12 @@ func startService(t testing.TB, dir, imapURL, smtpAddr string, router Router, ac
 	if smtpAddr != "" {
 		mb.SMTP = "smtp://" + smtpAddr
 	}
+	dir2, err := customer.New(st, customer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := New(st, Config{
-		Mailboxes: []Mailbox{mb}, Router: router,
+		Mailboxes: []Mailbox{mb}, Router: router, Customers: CustomerDirectory(dir2),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
 	})
@@ -133,7 +139,7 @@ func startService(t testing.TB, dir, imapURL, smtpAddr string, router Router, ac
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
 	var once sync.Once
-	r := &running{svc: svc, st: st}
+	r := &running{svc: svc, st: st, customers: dir2}
 	r.stop = func() {
 		once.Do(func() {
 			cancel()

@@ -56,18 +56,19 @@ func (s *Service) Reply(ctx context.Context, id int64, agentID, body string) err
 	if !strings.Contains(to, "@") {
 		return fmt.Errorf("mail: conversation %d: %w", id, ErrNoRecipient)
 	}
-	return s.send(ctx, mb, id, agentID, to, subject, parent, body, false)
+	return s.send(ctx, mb, id, c.CustomerID, agentID, to, subject, parent, body, false)
 }
 
 // acknowledge tells the sender of a new conversation its ticket number.
 func (s *Service) acknowledge(ctx context.Context, mb *mailbox, id int64, m *parse.Message) error {
 	parent := &store.MailMessageRow{Direction: "in", MessageID: m.MessageID, Refs: strings.Join(m.References, " ")}
 	body := fmt.Sprintf("Hello,\r\n\r\nWe received your message and opened ticket #%d.\r\nPlease reply to this email (keeping [#%d] in the subject) to add to it.\r\n", id, id)
-	return s.send(ctx, mb, id, "", m.FromAddr, m.Subject, parent, body, true)
+	return s.send(ctx, mb, id, 0, "", m.FromAddr, m.Subject, parent, body, true)
 }
 
-// send composes, records and submits one message of conversation id.
-func (s *Service) send(ctx context.Context, mb *mailbox, id int64, agentID, to, subject string, parent *store.MailMessageRow, body string, auto bool) error {
+// send composes, records and submits one message of conversation id, and
+// notes it on the timeline of customerID (0: none).
+func (s *Service) send(ctx context.Context, mb *mailbox, id, customerID int64, agentID, to, subject string, parent *store.MailMessageRow, body string, auto bool) error {
 	var irt string
 	var refs []string
 	if parent != nil && !strings.HasSuffix(parent.MessageID, "@switchboard.invalid") {
@@ -93,6 +94,11 @@ func (s *Service) send(ctx context.Context, mb *mailbox, id int64, agentID, to, 
 	}
 	if err := s.st.SetMailStatus(context.WithoutCancel(ctx), row, "sent", ""); err != nil {
 		return fmt.Errorf("mail: reply to %d sent, status not recorded: %w", id, err)
+	}
+	if s.cfg.Customers != nil && customerID > 0 {
+		if err := s.cfg.Customers.RecordEmail(ctx, customerID, id, "out", thread.Subject(subject, id), now); err != nil {
+			s.log.Warn("mail: timeline entry not recorded", "conversation", id, "err", err)
+		}
 	}
 	return nil
 }

@@ -168,6 +168,16 @@ func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)
 	if strings.Join(dirs, ",") != "in,out,out,in,in" || c.Agent != "alice" {
 		t.Fatalf("conversation %d: messages %v agent %q", conv, dirs, c.Agent)
 	}
+	if c.CustomerID == 0 || answer.CustomerID != c.CustomerID {
+		t.Fatalf("sender not resolved to a customer: conversation %d, item %d", c.CustomerID, answer.CustomerID)
+	}
+	timeline, err := run.customers.Timeline(ctx, c.CustomerID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(timeline) != 1 || timeline[0].Channel != "email" || timeline[0].Ref != fmt.Sprintf("mail:%d", conv) {
+		t.Fatalf("customer timeline %+v; want one email entry for conversation %d", timeline, conv)
+	}
 
 	before, err := run.st.MailMessages(ctx, "support")
 	if err != nil {
