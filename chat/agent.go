@@ -24,9 +24,10 @@ import (
 //
 // On the WebSocket the agent sends {"type": "accept"|"decline"|"typing",
 // "chat": ID}, {"type": "msg", "chat", "text", "cid"}, {"type": "close",
-// "chat", "disposition"} and {"type": "transfer", "chat", "to_agent" or
-// "to_queue"}; it receives "hello", "offer", "msg", "ack", "typing",
-// "state" and "error" frames.
+// "chat", "disposition"}, {"type": "transfer", "chat", "to_agent" or
+// "to_queue"} and {"type": "away"|"available"} (taking chats or not); it
+// receives "hello", "offer", "msg", "ack", "typing", "state", "away" (an
+// offer was missed) and "error" frames.
 func (s *Server) AgentHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveAgent)
@@ -158,8 +159,7 @@ func (s *Server) agentGone(id string, c *conn) {
 	}
 	for cid := range a.held {
 		if ss := s.sessions[cid]; ss != nil && ss.offeredTo == id && ss.row.State == StateQueued {
-			ss.offeredTo = ""
-			delete(a.held, cid)
+			s.withdrawLocked(ss)
 		}
 	}
 	s.dispatchLocked()
@@ -171,6 +171,13 @@ func (s *Server) agentFrame(c *conn, agent string, data []byte) error {
 		return fmt.Errorf("%w: %v", errBadRequest, err)
 	}
 	ctx := c.ctx
+	if f.Type == "available" || f.Type == "away" {
+		s.mu.Lock()
+		s.agent(agent).away = f.Type == "away"
+		s.dispatchLocked()
+		s.mu.Unlock()
+		return nil
+	}
 	ss, err := s.openSession(f.Chat)
 	if err == nil {
 		err = s.agentAction(ctx, c, agent, ss, f)
@@ -194,9 +201,8 @@ func (s *Server) agentAction(ctx context.Context, c *conn, agent string, ss *ses
 		if ss.offeredTo != agent || ss.row.State != StateQueued {
 			return ErrNotYours
 		}
-		ss.offeredTo = ""
+		s.withdrawLocked(ss)
 		ss.declined[agent] = true
-		delete(s.agent(agent).held, ss.row.ID)
 		s.dispatchLocked()
 		return nil
 	}
@@ -247,6 +253,10 @@ func (s *Server) accept(ctx context.Context, agent string, ss *session) error {
 		return fmt.Errorf("chat: accept: %w", err)
 	}
 	s.mu.Lock()
+	if ss.offer != nil {
+		ss.offer.Stop()
+		ss.offer = nil
+	}
 	ss.row.State, ss.row.Agent, ss.offeredTo = StateActive, agent, ""
 	s.removeWaitingLocked(ss)
 	row := ss.row
@@ -292,9 +302,7 @@ func (s *Server) transfer(ctx context.Context, from string, ss *session, toAgent
 	s.toAgentLocked(from, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": "transferred"}))
 	s.toVisitorsLocked(ss, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": StateQueued}))
 	if toAgent != "" {
-		ss.offeredTo = toAgent
-		s.agents[toAgent].held[ss.row.ID] = true
-		s.toAgentLocked(toAgent, frame(map[string]any{"type": "offer", "chat": s.summaryLocked(ss), "from": from}))
+		s.offerLocked(ss, toAgent, from)
 	}
 	s.dispatchLocked()
 	return nil

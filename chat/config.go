@@ -79,6 +79,10 @@ type Config struct {
 	// Open reports whether a queue takes chats at a time (business
 	// hours); nil means always.
 	Open func(queue string, now time.Time) bool
+	// OfferTimeout is how long an offer waits for the agent to accept;
+	// then the chat goes back to the head of the queue and the agent is
+	// set away. 0 means 30s.
+	OfferTimeout time.Duration
 	// MaxWaiting is the number of chats waiting in one queue beyond which
 	// visitors are offered to leave a message; 0 means 20.
 	MaxWaiting int
@@ -127,7 +131,7 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 {
+	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 || c.OfferTimeout < 0 {
 		return fmt.Errorf("chat: limits must not be negative")
 	}
 	return nil
@@ -139,6 +143,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Member == nil {
 		c.Member = func(string, string) bool { return true }
+	}
+	if c.OfferTimeout == 0 {
+		c.OfferTimeout = 30 * time.Second
 	}
 	if c.MaxWaiting == 0 {
 		c.MaxWaiting = 20

@@ -63,6 +63,7 @@ type session struct {
 	// The fields below are guarded by Server.mu.
 	row       store.ChatSession
 	offeredTo string
+	offer     *time.Timer // ring-no-answer of the current offer
 	declined  map[string]bool
 	visitors  map[*conn]struct{}
 }
@@ -72,6 +73,7 @@ type agentState struct {
 	id    string
 	conns map[*conn]struct{}
 	held  map[string]bool // session ids held or offered
+	away  bool            // not taking chats (set by the agent or a missed offer)
 }
 
 // New returns a Server on st, feeding dir, and reloads the open sessions
@@ -123,6 +125,13 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Conf
 func (s *Server) Close() {
 	s.cancel()
 	s.done.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range s.sessions {
+		if ss.offer != nil {
+			ss.offer.Stop()
+		}
+	}
 }
 
 func newID() string {
@@ -172,7 +181,7 @@ func (s *Server) dispatchLocked() {
 		}
 		var best *agentState
 		for _, a := range s.agents {
-			if len(a.conns) == 0 || ss.declined[a.id] || !s.cfg.Member(a.id, ss.row.Queue) {
+			if len(a.conns) == 0 || a.away || ss.declined[a.id] || !s.cfg.Member(a.id, ss.row.Queue) {
 				continue
 			}
 			if s.cfg.Capacity(a.id)-ChatSize*len(a.held) < ChatSize {
@@ -185,10 +194,51 @@ func (s *Server) dispatchLocked() {
 		if best == nil {
 			continue
 		}
-		ss.offeredTo = best.id
-		best.held[ss.row.ID] = true
-		s.toAgentLocked(best.id, frame(map[string]any{"type": "offer", "chat": s.summaryLocked(ss)}))
+		s.offerLocked(ss, best.id, "")
 	}
+}
+
+// offerLocked offers ss to agent (reserving its capacity) until it accepts,
+// declines, or lets Config.OfferTimeout pass: then the chat goes back to
+// the head of the queue and the agent is set away (ring-no-answer).
+func (s *Server) offerLocked(ss *session, agent, from string) {
+	ss.offeredTo = agent
+	s.agent(agent).held[ss.row.ID] = true
+	f := map[string]any{"type": "offer", "chat": s.summaryLocked(ss)}
+	if from != "" {
+		f["from"] = from
+	}
+	s.toAgentLocked(agent, frame(f))
+	ss.offer = time.AfterFunc(s.cfg.OfferTimeout, func() { s.offerExpired(ss, agent) })
+}
+
+// withdrawLocked cancels the pending offer of ss, if any.
+func (s *Server) withdrawLocked(ss *session) {
+	if ss.offer != nil {
+		ss.offer.Stop()
+		ss.offer = nil
+	}
+	if ss.offeredTo == "" {
+		return
+	}
+	if a := s.agents[ss.offeredTo]; a != nil && ss.row.State == StateQueued {
+		delete(a.held, ss.row.ID)
+	}
+	ss.offeredTo = ""
+}
+
+func (s *Server) offerExpired(ss *session, agent string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss.offeredTo != agent || ss.row.State != StateQueued || s.ctx.Err() != nil {
+		return
+	}
+	s.withdrawLocked(ss)
+	s.agent(agent).away = true
+	s.removeWaitingLocked(ss)
+	s.waiting = append([]*session{ss}, s.waiting...)
+	s.toAgentLocked(agent, frame(map[string]any{"type": "away", "reason": "no-answer", "chat": ss.row.ID}))
+	s.dispatchLocked()
 }
 
 // ChatSummary describes a chat to an agent.
@@ -243,7 +293,7 @@ func (s *Server) availabilityLocked(queue string) string {
 		return "busy"
 	}
 	for _, a := range s.agents {
-		if len(a.conns) > 0 && s.cfg.Member(a.id, queue) {
+		if len(a.conns) > 0 && !a.away && s.cfg.Member(a.id, queue) {
 			return ""
 		}
 	}
@@ -326,6 +376,7 @@ func (s *Server) closeSession(ctx context.Context, ss *session, disposition stri
 	if ss.offeredTo != "" {
 		agent = ss.offeredTo
 	}
+	s.withdrawLocked(ss)
 	if a := s.agents[agent]; a != nil {
 		delete(a.held, ss.row.ID)
 	}
