@@ -35,6 +35,9 @@ taskset -c 0 "$work/switchboard" --data "$work/data" serve --sip "127.0.0.1:$por
 srv=$!
 for _ in $(seq 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2 " kB"}' /proc/$srv/status; }
+# Server CPU seconds so far (user+system): on a shared machine the work
+# done per CPU second is the figure that survives contention.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$srv/stat; }
 echo "server pid $srv on 127.0.0.1:$port, idle RSS $(rss)"
 
 stats() { # file → successful failed rate
@@ -46,13 +49,14 @@ p99() { # rtt csv → p50 p99 ms
 
 if [ "$what" = register ] || [ "$what" = all ]; then
   for run in 1 2; do
-    rm -f "$work"/register_rtd_*_rtt.csv
+    rm -f "$work"/sip_register_*_rtt.csv
+    cpu0=$(cpu)
     (cd "$work" && taskset -c 1 timeout 120 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/load/sip_register.xml" -inf users.csv \
       -i 127.0.0.1 -p $((port + 1)) -r "$REG_RATE" -m "$REG_COUNT" -l 5000 -nostdin -timeout 60 \
       -trace_stat -stf reg$run.csv -fd 100 -trace_rtt -rtt_freq 1 >/dev/null 2>&1) || true
     read -r ok failed elapsed < <(stats "$work/reg$run.csv")
     secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
-    echo "REGISTER run $run: $ok ok, $failed failed in ${secs}s = $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') authenticated REGISTER/s; $(p99 "$work"/register_rtd_*_rtt.csv); RSS after $(rss)"
+    echo "REGISTER run $run: $ok ok, $failed failed in ${secs}s = $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') authenticated REGISTER/s; $(p99 "$work"/sip_register_*_rtt.csv); server CPU $(awk -v a="$cpu0" -v b="$(cpu)" -v o="$ok" 'BEGIN {printf "%.2f s = %.0f REGISTER per CPU second", b-a, (b>a) ? o/(b-a) : 0}'); RSS after $(rss)"
   done
 fi
 
@@ -63,6 +67,7 @@ if [ "$what" = calls ] || [ "$what" = all ]; then
       -key contact_port $uas -i 127.0.0.1 -p $((port + 5)) -m 1 -nostdin -timeout 10 >/dev/null 2>&1)
   (cd "$work" && taskset -c 1 timeout 200 sipp -sn uas -i 127.0.0.1 -p $uas -nostdin -timeout 180 >/dev/null 2>&1) &
   uaspid=$!
+  cpu0=$(cpu)
   printf 'SEQUENTIAL\n2000;[authentication username=2000 password=pw-2000-load]\n' > "$work/caller.csv"
   (cd "$work" && taskset -c 1 timeout 180 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/load/sip_call_1s.xml" -inf caller.csv -s 2001 \
     -i 127.0.0.1 -p $((port + 7)) -r "$CALL_RATE" -m "$CALL_COUNT" -l 3000 -nostdin -timeout 150 \
@@ -70,5 +75,5 @@ if [ "$what" = calls ] || [ "$what" = all ]; then
   kill $uaspid 2>/dev/null || true
   read -r ok failed elapsed < <(stats "$work/calls.csv")
   secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
-  echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) in ${secs}s, offered $CALL_RATE CPS, achieved $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') CPS with 1 s calls, media anchored; RSS after $(rss)"
+  echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) in ${secs}s, offered $CALL_RATE CPS, achieved $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') CPS with 1 s calls, media anchored; server CPU $(awk -v a="$cpu0" -v b="$(cpu)" -v o="$ok" 'BEGIN {printf "%.2f s = %.0f calls per CPU second", b-a, (b>a) ? o/(b-a) : 0}'); RSS after $(rss)"
 fi
