@@ -20,6 +20,8 @@ type File struct {
 	Settings   *Settings    `yaml:"settings,omitempty"`
 	Extensions []Extension  `yaml:"extensions,omitempty"`
 	Chat       []ChatWidget `yaml:"chat,omitempty"`
+	Calendars  []Calendar   `yaml:"calendars,omitempty"`
+	Flows      []Flow       `yaml:"flows,omitempty"`
 	Mailboxes  []Mailbox    `yaml:"mailboxes,omitempty"`
 
 	// present records which top-level sections the parsed file had.
@@ -95,6 +97,7 @@ func (f *File) validate(v *Validator) {
 	}
 	validateExtensions(v, f.Extensions)
 	validateChat(v, f.Chat)
+	validateIVR(v, f)
 	validateMailboxes(v, f.Mailboxes)
 }
 
@@ -125,6 +128,9 @@ func Apply(ctx context.Context, st *store.Store, f *File) error {
 				return err
 			}
 		}
+		if err := applyIVR(ctx, tx, f); err != nil {
+			return err
+		}
 		if f.Has("mailboxes") {
 			if err := applyMailboxes(ctx, tx, f.Mailboxes); err != nil {
 				return err
@@ -145,6 +151,9 @@ func Export(ctx context.Context, st *store.Store) (*File, error) {
 		return nil, err
 	}
 	if f.Chat, err = exportChat(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := exportIVR(ctx, st, f); err != nil {
 		return nil, err
 	}
 	if f.Mailboxes, err = exportMailboxes(ctx, st); err != nil {
