@@ -157,6 +157,9 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 		r.set(req.AOR, nil)
 		return nil, nil
 	}
+	if len(req.Contacts) > 0 && !unicast(req.Source) {
+		return nil, fmt.Errorf("%w: source %s is not a unicast address", ErrBadRequest, req.Source)
+	}
 	renewed := map[string]bool{} // contacts already bound by this request
 	for _, u := range req.Contacts {
 		exp := u.Expires
@@ -202,6 +205,13 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 		r.set(req.AOR, current)
 	}
 	return append([]Binding(nil), current...), nil
+}
+
+// unicast reports whether calls may be sent to ap: never to an
+// unspecified, multicast or broadcast address, whatever a message claims.
+func unicast(ap netip.AddrPort) bool {
+	a := ap.Addr().Unmap()
+	return ap.Port() != 0 && a.IsValid() && !a.IsUnspecified() && !a.IsMulticast() && a != netip.AddrFrom4([4]byte{255, 255, 255, 255})
 }
 
 // live returns a copy of the unexpired bindings of aor. Callers hold mu.

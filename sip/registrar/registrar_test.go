@@ -33,6 +33,13 @@ func TestApply(t *testing.T) {
 		return r.Apply(Request{AOR: "1001", Contacts: us, Expires: expires, CallID: callID, CSeq: cseq, Source: src, Transport: "UDP"})
 	}
 
+	for _, bad := range []string{"0.0.0.0:5060", "224.0.0.1:5060", "255.255.255.255:5060", "[ff02::1]:5060", "127.0.0.1:0"} {
+		_, err := r.Apply(Request{AOR: "1001", Contacts: []Update{{Contact: "sip:1001@10.0.0.1", Expires: -1}}, Expires: time.Hour,
+			CallID: "x", CSeq: 1, Source: netip.MustParseAddrPort(bad), Transport: "UDP"})
+		if !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("REGISTER from %s: %v, want ErrBadRequest", bad, err)
+		}
+	}
 	if _, err := reg(1, "a", 30*time.Second, "sip:1001@10.0.0.1"); !errors.Is(err, ErrIntervalTooBrief) {
 		t.Fatalf("30s: %v, want ErrIntervalTooBrief", err)
 	}
