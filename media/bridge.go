@@ -48,7 +48,9 @@ func Bridge(ctx context.Context, a, b *Session) error {
 }
 
 // relay moves packets arriving on from's socket to to's phone. It is the
-// hot path: one buffer, no allocation and no shared lock per packet.
+// hot path: one buffer, no allocation and no shared lock per packet. With
+// a nil to it only reads: latching, statistics, digits and inactivity, for
+// a session that plays to its phone.
 func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session) {
 	buf := make([]byte, 1500)
 	timeout := from.eng.cfg.inactivity()
@@ -99,7 +101,7 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 			from.target.Store(&target)
 		}
 		lastRx = now
-		if from.changed.Load() != in.gen || to.changed.Load() != out.gen {
+		if from.gen() != in.gen || to.gen() != out.gen {
 			in, out = from.leg(), to.leg() // a re-INVITE or a mode change
 		}
 		forward(buf[:n], now, from, to, &in, &out)
@@ -139,13 +141,16 @@ func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
 	default:
 		return // comfort noise or a format the far phone did not negotiate
 	}
+	if to == nil {
+		return
+	}
 	target := to.target.Load()
 	if target == nil || !out.accepts {
 		return
 	}
 	o := &to.out
 	marker := pkt[1] & 0x80
-	if !o.started || ssrc != o.inSSRC {
+	if !o.started || ssrc != o.inSSRC || o.played {
 		// a new source: continue the phone's stream where it stopped
 		if o.started {
 			o.seqOffset = o.seq + 1 - seq
@@ -154,7 +159,7 @@ func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
 			o.seqOffset = o.seq - seq
 			o.tsOffset = o.ts - ts
 		}
-		o.inSSRC, o.started = ssrc, true
+		o.inSSRC, o.started, o.played = ssrc, true, false
 		marker = 0x80
 	}
 	o.seq = seq + o.seqOffset

@@ -58,6 +58,23 @@ type outStream struct {
 	inSSRC    uint32
 	seqOffset uint16
 	tsOffset  uint32
+	// played says the last packets came from a player: the next relayed
+	// packet starts a new source whatever its SSRC.
+	played bool
+}
+
+// next returns the sequence number and timestamp of the next generated
+// packet of 160 samples, and whether it starts a new source (marker bit).
+func (o *outStream) next() (seq uint16, ts uint32, first bool) {
+	if !o.started {
+		o.started, o.played = true, true
+		return o.seq, o.ts, true
+	}
+	first = !o.played
+	o.seq++
+	o.ts += 160
+	o.played = true
+	return o.seq, o.ts, first
 }
 
 func newSession(e *Engine, port int, rtp, rtcp *net.UDPConn) *Session {
@@ -181,6 +198,14 @@ func (s *Session) Codec() Codec {
 	return s.codec
 }
 
+// gen returns the session's change count; a nil session has none.
+func (s *Session) gen() uint64 {
+	if s == nil {
+		return 0
+	}
+	return s.changed.Load()
+}
+
 // leg is the snapshot of a session's negotiation a relay direction uses.
 type leg struct {
 	codec    Codec
@@ -192,6 +217,9 @@ type leg struct {
 }
 
 func (s *Session) leg() leg {
+	if s == nil {
+		return leg{}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := leg{codec: s.codec, dtmfPT: s.dtmfPT, dtmfMode: s.dtmfMode, gen: s.changed.Load()}
