@@ -553,7 +553,7 @@ func TestAfterHoursAndQueueLimit(t *testing.T) {
 }
 
 func TestHostileVisitor(t *testing.T) {
-	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.MaxMessage = 1, 5, 100 })
+	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.MaxMessage, c.MaxConnsPerIP = 1, 5, 100, 8 })
 	a, _ := r.agent("alice")
 	calm, _, calmID := r.startChat("Calm", "", "")
 	a.expect("offer")
@@ -586,6 +586,37 @@ func TestHostileVisitor(t *testing.T) {
 	// The other visitor is undisturbed.
 	calm.send(map[string]any{"type": "msg", "cid": "ok", "text": "still here"})
 	calm.expect("ack")
+
+	// Connections from one address are bounded.
+	r.srv.mu.Lock()
+	open := r.srv.perIP["127.0.0.1"]
+	r.srv.mu.Unlock()
+	var extra []*client
+	for range r.cfg.MaxConnsPerIP - open {
+		c, _, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra = append(extra, c)
+	}
+	if _, resp, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}}); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("connection over the per-address limit: %v, %v", resp, err)
+	}
+	for _, c := range extra {
+		c.ws.CloseNow()
+	}
+	for i := 0; ; i++ {
+		r.srv.mu.Lock()
+		n := r.srv.perIP["127.0.0.1"]
+		r.srv.mu.Unlock()
+		if n == open {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("%d connections still counted after close; want %d", n, open)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	bad, _ := r.visitor("")
 	bad.send("not an object")

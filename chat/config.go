@@ -92,6 +92,9 @@ type Config struct {
 	// the bucket size; 0 means 5 and 20. Over it, the connection closes.
 	Rate  float64
 	Burst int
+	// MaxConnsPerIP bounds the visitor connections open at once from one
+	// address; 0 means 50 (one office behind NAT has many visitors).
+	MaxConnsPerIP int
 	// Canned are the canned responses offered to agents.
 	Canned []string
 	// Mailer sends transcripts; nil disables them.
@@ -131,7 +134,7 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 || c.OfferTimeout < 0 {
+	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 || c.OfferTimeout < 0 || c.MaxConnsPerIP < 0 {
 		return fmt.Errorf("chat: limits must not be negative")
 	}
 	return nil
@@ -146,6 +149,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.OfferTimeout == 0 {
 		c.OfferTimeout = 30 * time.Second
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 50
 	}
 	if c.MaxWaiting == 0 {
 		c.MaxWaiting = 20

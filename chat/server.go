@@ -54,6 +54,7 @@ type Server struct {
 	byToken  map[string]*session // widget+"\x00"+token → open session
 	waiting  []*session          // queued sessions, oldest first (transfers go first)
 	agents   map[string]*agentState
+	perIP    map[string]int // open visitor connections by remote address
 }
 
 // session is one open conversation.
@@ -87,7 +88,7 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Conf
 	s := &Server{
 		st: st, dir: dir, cfg: cfg, log: cfg.Logger,
 		widgets: map[string]Widget{}, origins: map[string]map[string]bool{},
-		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]*agentState{},
+		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]*agentState{}, perIP: map[string]int{},
 	}
 	for _, w := range cfg.Widgets {
 		s.widgets[w.Name] = w

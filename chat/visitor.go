@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -83,6 +84,27 @@ func (s *Server) serveVisitor(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	s.mu.Lock()
+	full := s.perIP[ip] >= s.cfg.MaxConnsPerIP
+	if !full {
+		s.perIP[ip]++
+	}
+	s.mu.Unlock()
+	if full {
+		http.Error(w, "chat: too many connections", http.StatusTooManyRequests)
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		if s.perIP[ip]--; s.perIP[ip] == 0 {
+			delete(s.perIP, ip)
+		}
+		s.mu.Unlock()
+	}()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above, per widget
 	if err != nil {
 		return
@@ -99,6 +121,7 @@ func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 	var wg sync.WaitGroup
 	wg.Go(c.writeLoop)
 	var cause error
+	failed := false // cause came from handle, not from the peer or the socket
 	for {
 		_, data, err := c.ws.Read(c.ctx)
 		if err != nil {
@@ -106,7 +129,7 @@ func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 			break
 		}
 		if err := handle(data); err != nil {
-			cause = err
+			cause, failed = err, true
 			break
 		}
 	}
@@ -115,7 +138,7 @@ func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 		c.ws.Close(websocket.StatusPolicyViolation, cause.Error())
 	case errors.Is(cause, errBadRequest):
 		c.ws.Close(websocket.StatusUnsupportedData, clipString(cause.Error(), 120))
-	case c.ctx.Err() == nil && websocket.CloseStatus(cause) == -1:
+	case failed && c.ctx.Err() == nil:
 		c.ws.Close(websocket.StatusInternalError, "chat: internal error")
 		s.log.Error("chat: connection", "err", cause)
 	default:
