@@ -95,8 +95,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	_, err := s.auth.Login(r.Context(), w, r, name, pw)
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
+		s.log.Warn("webui: login throttled", "user", name, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusTooManyRequests, "login", pageData{Title: "Sign in", Error: err.Error()})
 	case errors.Is(err, auth.ErrBadCredentials):
+		s.log.Info("webui: failed login", "user", name, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusUnauthorized, "login", pageData{Title: "Sign in", Error: "Wrong user name or password."})
 	case err != nil:
 		s.serverError(w, r, err)

@@ -30,6 +30,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/extensions/{number}/delete", s.page(auth.RoleAdmin, s.extensionDelete))
 	mux.Handle("GET /admin/users", s.page(auth.RoleAdmin, s.usersPage))
 	mux.Handle("POST /admin/users", s.page(auth.RoleAdmin, s.usersSubmit))
+	mux.Handle("POST /admin/users/{name}/delete", s.page(auth.RoleAdmin, s.userDeleteSubmit))
+	mux.Handle("POST /admin/users/{name}/password", s.page(auth.RoleAdmin, s.userPasswordSubmit))
 	mux.Handle("GET /admin/config", s.page(auth.RoleAdmin, s.configPage))
 	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
 
@@ -54,6 +56,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/v1/extensions/{number}", s.api(auth.RoleAdmin, s.apiDeleteExtension))
 	mux.Handle("GET /api/v1/users", s.api(auth.RoleAdmin, s.apiUsers))
 	mux.Handle("POST /api/v1/users", s.api(auth.RoleAdmin, s.apiCreateUser))
+	mux.Handle("DELETE /api/v1/users/{name}", s.api(auth.RoleAdmin, s.apiDeleteUser))
+	mux.Handle("POST /api/v1/users/{name}/password", s.api(auth.RoleAdmin, s.apiResetPassword))
+	mux.Handle("POST /api/v1/me/password", s.api(auth.RoleAgent, s.apiChangeMyPassword))
 	mux.Handle("GET /api/v1/config", s.api(auth.RoleAdmin, s.apiExportConfig))
 	mux.Handle("PUT /api/v1/config", s.api(auth.RoleAdmin, s.apiImportConfig))
 	mux.Handle("POST /api/v1/config/validate", s.api(auth.RoleAdmin, s.apiValidateConfig))

@@ -152,7 +152,7 @@ func (s *Server) Addr() net.Addr {
 }
 
 // Serve serves until ctx ends, then shuts down gracefully within
-// ShutdownTimeout and returns.
+// ShutdownTimeout and returns. It drops expired sessions every hour.
 func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		return ErrNotListening
@@ -169,10 +169,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("webui: serve: %w", err)
-	case <-ctx.Done():
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
+	for running := true; running; {
+		select {
+		case err := <-errc:
+			return fmt.Errorf("webui: serve: %w", err)
+		case <-purge.C:
+			if err := s.st.PurgeWebSessions(ctx, time.Now()); err != nil {
+				s.log.Warn("webui: purge expired sessions", "err", err)
+			}
+		case <-ctx.Done():
+			running = false
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

@@ -123,6 +123,10 @@ var adminRoutes = []struct {
 	{"DELETE", "/api/v1/extensions/1002", "", ""},
 	{"GET", "/api/v1/users", "", ""},
 	{"POST", "/api/v1/users", "application/json", `{"name":"yan","role":"admin","password":"0123456789"}`},
+	{"POST", "/api/v1/users/yan/password", "application/json", `{"password":"9876543210"}`},
+	{"DELETE", "/api/v1/users/yan", "", ""},
+	{"POST", "/admin/users/zed/password", "application/x-www-form-urlencoded", "password=9876543210"},
+	{"POST", "/admin/users/zed/delete", "application/x-www-form-urlencoded", ""},
 	{"GET", "/api/v1/config", "", ""},
 	{"PUT", "/api/v1/config", "application/yaml", "extensions: []\n"},
 	{"POST", "/api/v1/config/validate", "application/yaml", "extensions: []\n"},
@@ -453,6 +457,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		"/me": {"get"}, "/tokens": {"post"}, "/extensions": {"get", "post"}, "/extensions/{number}": {"delete"},
 		"/users": {"get", "post"}, "/config": {"get", "put"}, "/config/validate": {"post"}, "/events": {"get"},
 		"/customers": {"get"}, "/customers/{id}": {"get"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
+		"/users/{name}": {"delete"}, "/users/{name}/password": {"post"}, "/me/password": {"post"},
 		"/wallboard": {"get"}, "/me/presence": {"post"}, "/agents/{agent}/presence": {"post"},
 	}
 	for p, methods := range want {

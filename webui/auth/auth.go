@@ -322,3 +322,36 @@ func clientAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// SetPassword replaces a user's password and ends all of their sessions.
+func (m *Manager) SetPassword(ctx context.Context, name, password string) error {
+	if len(password) < MinPasswordLen {
+		return ErrWeakPassword
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), m.cfg.BcryptCost)
+	if err != nil {
+		return fmt.Errorf("auth: hash password: %w", err)
+	}
+	if err := m.st.SetWebUserPassword(ctx, name, string(hash)); err != nil {
+		return fmt.Errorf("auth: set password of %s: %w", name, err)
+	}
+	return nil
+}
+
+// ChangePassword replaces the password of a user who proves the current
+// one; failures count towards the user's login throttle.
+func (m *Manager) ChangePassword(ctx context.Context, name, current, password string) error {
+	now := m.cfg.Now()
+	if !m.byUser.Allowed(name, now) {
+		return ErrThrottled
+	}
+	u, err := m.st.WebUser(ctx, name)
+	if err != nil {
+		return fmt.Errorf("auth: change password of %s: %w", name, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+		m.byUser.Fail(name, now)
+		return ErrBadCredentials
+	}
+	return m.SetPassword(ctx, name, password)
+}
