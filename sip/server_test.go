@@ -22,8 +22,8 @@ import (
 
 const testRealm = "switchboard.local"
 
-// startServer runs a Server on 127.0.0.1:0 with extension 1001 (password
-// "secret") until the test ends.
+// startServer runs a Server on 127.0.0.1:0 with extensions 1001, 1002 and
+// 1003 (password "secret") until the test ends.
 func startServer(t testing.TB, g guard.Config) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -33,8 +33,13 @@ func startServer(t testing.TB, g guard.Config) *Server {
 	}
 	t.Cleanup(func() { st.Close() })
 	if err := st.Update(ctx, func(tx *store.Tx) error {
-		return tx.PutExtension(ctx, store.Extension{Number: "1001", Realm: testRealm,
-			HA1MD5: credential.HA1MD5("1001", testRealm, "secret"), HA1SHA256: credential.HA1SHA256("1001", testRealm, "secret")})
+		for _, n := range []string{"1001", "1002", "1003"} {
+			if err := tx.PutExtension(ctx, store.Extension{Number: n, Realm: testRealm,
+				HA1MD5: credential.HA1MD5(n, testRealm, "secret"), HA1SHA256: credential.HA1SHA256(n, testRealm, "secret")}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +76,7 @@ type peer struct {
 	t    testing.TB
 	conn *net.UDPConn
 	srv  string
+	user string // the extension in From and To
 }
 
 func newPeer(t testing.TB, s *Server, localIP string) *peer {
@@ -80,7 +86,7 @@ func newPeer(t testing.TB, s *Server, localIP string) *peer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &peer{t: t, conn: c, srv: s.Addr().String()}
+	return &peer{t: t, conn: c, srv: s.Addr().String(), user: "1001"}
 }
 
 func (p *peer) local() string { return p.conn.LocalAddr().String() }
@@ -92,8 +98,8 @@ func (p *peer) request(method, ruri, callID string, cseq int, extra ...string) s
 		fmt.Sprintf("%s %s SIP/2.0", method, ruri),
 		fmt.Sprintf("Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d;rport", p.local(), callID, cseq),
 		"Max-Forwards: 70",
-		"From: <sip:1001@" + testRealm + ">;tag=t1",
-		"To: <sip:1001@" + testRealm + ">",
+		"From: <sip:" + p.user + "@" + testRealm + ">;tag=t1",
+		"To: <sip:" + p.user + "@" + testRealm + ">",
 		"Call-ID: " + callID,
 		fmt.Sprintf("CSeq: %d %s", cseq, method),
 	}
@@ -145,13 +151,18 @@ func status(res string) string {
 
 var nonceRe = regexp.MustCompile(`nonce="([^"]+)"`)
 
-// authorization answers an MD5 challenge found in res.
+// authorization answers an MD5 challenge found in res (WWW-Authenticate
+// or Proxy-Authenticate) with the matching credentials header.
 func authorization(t testing.TB, res, method, uri, user, password string, nc int) string {
 	t.Helper()
-	var challenge string
+	var challenge, header string
 	for _, l := range strings.Split(res, "\r\n") {
-		if strings.HasPrefix(strings.ToLower(l), "www-authenticate:") && strings.Contains(l, "MD5") {
-			challenge = l
+		name, _, _ := strings.Cut(strings.ToLower(l), ":")
+		if (name == "www-authenticate" || name == "proxy-authenticate") && strings.Contains(l, "MD5") {
+			challenge, header = l, "Authorization"
+			if name == "proxy-authenticate" {
+				header = "Proxy-Authorization"
+			}
 		}
 	}
 	m := nonceRe.FindStringSubmatch(challenge)
@@ -161,8 +172,8 @@ func authorization(t testing.TB, res, method, uri, user, password string, nc int
 	h := func(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
 	ncs := fmt.Sprintf("%08x", nc)
 	resp := h(h(user+":"+testRealm+":"+password) + ":" + m[1] + ":" + ncs + ":c0ffee:auth:" + h(method+":"+uri))
-	return fmt.Sprintf(`Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="c0ffee"`,
-		user, testRealm, m[1], uri, resp, ncs)
+	return fmt.Sprintf(`%s: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="c0ffee"`,
+		header, user, testRealm, m[1], uri, resp, ncs)
 }
 
 func TestServerAnswers(t *testing.T) {

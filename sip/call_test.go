@@ -1,0 +1,186 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/sip/guard"
+)
+
+// register binds p's address to its extension.
+func (p *peer) register(ruri string) {
+	p.t.Helper()
+	contact := "Contact: <sip:" + p.user + "@" + p.local() + ">"
+	ch := p.expect(p.request("REGISTER", ruri, "reg-"+p.user, 1, contact))
+	res := p.expect(p.request("REGISTER", ruri, "reg-"+p.user, 2, contact, authorization(p.t, ch, "REGISTER", ruri, p.user, "secret", 1)))
+	if status(res) != "200 OK" {
+		p.t.Fatalf("register %s: %s", p.user, status(res))
+	}
+}
+
+// invite builds an INVITE to number offering PCMU on port 40000.
+func (p *peer) invite(number, callID string, cseq int, extra ...string) string {
+	ruri := "sip:" + number + "@" + p.srv
+	extra = append(extra, "Contact: <sip:"+p.user+"@"+p.local()+">")
+	req := strings.TrimSuffix(p.request("INVITE", ruri, callID, cseq, extra...), "Content-Length: 0\r\n\r\n")
+	req = strings.Replace(req, "To: <sip:"+p.user+"@", "To: <sip:"+number+"@", 1)
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	return req + fmt.Sprintf("Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp)
+}
+
+// call sends an authenticated INVITE to number and returns the request
+// as sent; the 407 is acknowledged.
+func (p *peer) call(number, callID string) string {
+	p.t.Helper()
+	first := p.invite(number, callID, 1)
+	ch := p.expect(first)
+	if status(ch) != "407 Proxy Authentication Required" {
+		p.t.Fatalf("INVITE without credentials: %s", status(ch))
+	}
+	p.send(ack(first, ch))
+	inv := p.invite(number, callID, 2, authorization(p.t, ch, "INVITE", "sip:"+number+"@"+p.srv, p.user, "secret", 1))
+	p.send(inv)
+	return inv
+}
+
+// header returns the first value of a header in a raw message.
+func header(msg, name string) string {
+	for _, l := range strings.Split(msg, "\r\n") {
+		if n, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(n, name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// ack acknowledges a non-2xx final response res to the INVITE inv
+// (RFC 3261 §17.1.1.3: same branch, the response's To).
+func ack(inv, res string) string {
+	line, _, _ := strings.Cut(inv, "\r\n")
+	ruri := strings.Fields(line)[1]
+	cseq := strings.Fields(header(inv, "CSeq"))[0]
+	return strings.Join([]string{"ACK " + ruri + " SIP/2.0", "Via: " + header(inv, "Via"), "Max-Forwards: 70",
+		"From: " + header(inv, "From"), "To: " + header(res, "To"), "Call-ID: " + header(inv, "Call-ID"),
+		"CSeq: " + cseq + " ACK", "Content-Length: 0", "", ""}, "\r\n")
+}
+
+// reply answers the request req with a final status and no body.
+func reply(req, code string) string {
+	var lines []string
+	lines = append(lines, "SIP/2.0 "+code)
+	for _, l := range strings.Split(req, "\r\n") {
+		if n, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(n, "Via") {
+			lines = append(lines, l)
+		}
+	}
+	lines = append(lines, "From: "+header(req, "From"), "To: "+header(req, "To")+";tag=callee", "Call-ID: "+header(req, "Call-ID"),
+		"CSeq: "+header(req, "CSeq"), "Content-Length: 0", "", "")
+	return strings.Join(lines, "\r\n")
+}
+
+// next returns the next request with method that reaches p.
+func (p *peer) next(method string) string {
+	p.t.Helper()
+	for range 20 {
+		msg := p.recv(5 * time.Second)
+		if msg == "" {
+			break
+		}
+		if strings.HasPrefix(msg, method+" ") {
+			return msg
+		}
+	}
+	p.t.Fatalf("no %s reached %s", method, p.user)
+	return ""
+}
+
+// finalOf returns the caller's final response to its INVITE.
+func (p *peer) finalOf() string {
+	p.t.Helper()
+	for range 20 {
+		msg := p.recv(5 * time.Second)
+		if msg == "" {
+			break
+		}
+		if strings.HasPrefix(msg, "SIP/2.0 ") && !strings.HasPrefix(msg, "SIP/2.0 1") && strings.HasSuffix(header(msg, "CSeq"), "INVITE") {
+			return msg
+		}
+	}
+	p.t.Fatal("no final response to the INVITE")
+	return ""
+}
+
+// cdr waits for the closed CDR of the call with that caller Call-ID.
+func cdr(t *testing.T, s *Server, callID string) store.CDR {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		cdrs, err := s.st.ListCDRs(context.Background(), store.CDRFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cdrs {
+			if c.CallID == callID && !c.EndedAt.IsZero() {
+				return c
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no closed CDR for %s", callID)
+	return store.CDR{}
+}
+
+// TestServerCallOutcomes runs calls through the B2BUA with raw UDP phones:
+// the callee is offered the appliance's own media address, its busy
+// answer reaches the caller, and each attempt leaves its CDR.
+func TestServerCallOutcomes(t *testing.T) {
+	s := startServer(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller := newPeer(t, s, "127.0.0.1")
+	callee := newPeer(t, s, "127.0.0.1")
+	callee.user = "1002"
+	callee.register(ruri)
+
+	t.Run("busy", func(t *testing.T) {
+		caller.t, callee.t = t, t
+		caller.call("1002", "busy-call")
+		inv := callee.next("INVITE")
+		if strings.Contains(inv, "m=audio 40000 ") || !strings.Contains(inv, "c=IN IP4 "+s.AdvertisedIP().String()) {
+			t.Fatalf("the callee's offer is not anchored on the appliance:\n%s", inv)
+		}
+		callee.send(reply(inv, "486 Busy Here"))
+		if got := callee.next("ACK"); header(got, "Call-ID") != header(inv, "Call-ID") {
+			t.Fatalf("ACK for another call:\n%s", got)
+		}
+		res := caller.finalOf()
+		if status(res) != "486 Busy Here" {
+			t.Fatalf("caller got %q, want 486", status(res))
+		}
+		caller.send(ack(caller.invite("1002", "busy-call", 2), res))
+		c := cdr(t, s, "busy-call")
+		if c.Caller != "1001" || c.Callee != "1002" || c.Disposition != "busy" || c.SIPStatus != 486 || !c.AnsweredAt.IsZero() {
+			t.Fatalf("CDR %+v", c)
+		}
+	})
+	for _, tc := range []struct{ number, want, disposition string }{
+		{"9999", "404 Not Found", "not-found"},
+		{"1003", "480 Temporarily Unavailable", "unavailable"},
+	} {
+		t.Run(tc.number, func(t *testing.T) {
+			caller.t = t
+			caller.call(tc.number, "call-"+tc.number)
+			res := caller.finalOf()
+			if status(res) != tc.want {
+				t.Fatalf("got %q, want %q", status(res), tc.want)
+			}
+			caller.send(ack(caller.invite(tc.number, "call-"+tc.number, 2), res))
+			if c := cdr(t, s, "call-"+tc.number); c.Disposition != tc.disposition {
+				t.Fatalf("CDR %+v, want disposition %s", c, tc.disposition)
+			}
+		})
+	}
+}
