@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,27 @@ func TestLoadMailboxes(t *testing.T) {
 	}
 	if _, err := New(st, Config{Mailboxes: got}); err != nil {
 		t.Fatalf("New with loaded mailboxes: %v", err)
+	}
+}
+
+// TestStatusReportsErrors checks that a failing mailbox shows as
+// disconnected with its last error, live and in the store, and keeps
+// retrying (the error is recorded again after a backoff).
+func TestStatusReportsErrors(t *testing.T) {
+	addr := startMemServer(t, 1)
+	run := startService(t, t.TempDir(), "imap://support:wrong@"+addr, "", newRecorder(), false)
+	var first time.Time
+	waitFor(t, "a login error", func() bool {
+		st := run.svc.Status()[0]
+		first = st.LastErrorAt
+		return !st.Connected && strings.Contains(st.LastError, "login")
+	})
+	waitFor(t, "a retry", func() bool { return run.svc.Status()[0].LastErrorAt.After(first) })
+	stored, err := run.st.MailboxState(context.Background(), "support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Connected || !strings.Contains(stored.LastError, "login") {
+		t.Fatalf("stored state %+v", stored)
 	}
 }
