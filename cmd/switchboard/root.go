@@ -31,6 +31,8 @@ func newRootCmd() *cobra.Command {
 		newExtensionCmd(g),
 		newConfigCmd(g),
 		newMailboxCmd(g),
+		newFlowCmd(g),
+		newReportCmd(g),
 	)
 	return root
 }
