@@ -13,6 +13,8 @@ var (
 	ErrInactive = errors.New("media: RTP inactivity timeout")
 	// ErrNoPorts means every RTP port of the configured range is in use.
 	ErrNoPorts = errors.New("media: no free RTP port in range")
+	// ErrRecording means a session is already being recorded.
+	ErrRecording = errors.New("media: session already recorded")
 	// ErrClosed is returned by operations on a closed session.
 	ErrClosed = errors.New("media: session closed")
 )

@@ -46,6 +46,9 @@ type Session struct {
 	// session's RTP; digits is where it and PushDigit deliver.
 	in     digitIn
 	digits chan dtmf.Digit
+
+	// tap receives the phone's audio while Record runs.
+	tap atomic.Pointer[tap]
 }
 
 // outStream keeps the stream toward a phone continuous (one SSRC, sequence
