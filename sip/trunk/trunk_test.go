@@ -1,0 +1,141 @@
+package trunk
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+func TestValidate(t *testing.T) {
+	ok := Trunk{Name: "provider", Type: TypeRegister, Host: "sip.example.com:5070", Username: "u", Password: "p"}
+	cases := []struct {
+		name   string
+		modify func(*Trunk)
+	}{
+		{"no name", func(t *Trunk) { t.Name = "" }},
+		{"bad type", func(t *Trunk) { t.Type = "magic" }},
+		{"register without user", func(t *Trunk) { t.Username = "" }},
+		{"register without password", func(t *Trunk) { t.Password = "" }},
+		{"no host", func(t *Trunk) { t.Host = "" }},
+		{"bad port", func(t *Trunk) { t.Host = "h:99999" }},
+		{"bad proxy", func(t *Trunk) { t.OutboundProxy = "h:x" }},
+		{"bad transport", func(t *Trunk) { t.Transport = "sctp" }},
+		{"bad dtmf", func(t *Trunk) { t.DTMF = "morse" }},
+		{"bad codec", func(t *Trunk) { t.Codecs = []string{"GSM-EFR"} }},
+		{"bad country", func(t *Trunk) { t.Country.Code = "0x" }},
+		{"negative expiry", func(t *Trunk) { t.Expiry = -time.Second }},
+	}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid trunk: %v", err)
+	}
+	peer := Trunk{Name: "gw", Type: TypePeer, Host: "192.0.2.10", DTMF: DTMFInband, Transport: "tcp", Codecs: []string{"pcma"}}
+	if err := peer.Validate(); err != nil {
+		t.Fatalf("valid peer: %v", err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := ok
+			c.modify(&tr)
+			if err := tr.Validate(); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestMatchPeer(t *testing.T) {
+	resolve := func(host string) []netip.Addr {
+		if host == "sip.example.com" {
+			return []netip.Addr{netip.MustParseAddr("198.51.100.7")}
+		}
+		return nil
+	}
+	m, err := New(nil, []Trunk{
+		{Name: "gw", Type: TypePeer, Host: "192.0.2.10"},
+		{Name: "provider", Type: TypeRegister, Host: "sip.example.com", Username: "u", Password: "p", OutboundProxy: "203.0.113.5:5080"},
+		{Name: "v6", Type: TypePeer, Host: "[2001:db8::1]:5060"},
+	}, Config{Resolve: resolve})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		src  string
+		want string
+	}{
+		{"192.0.2.10:5060", "gw"},
+		{"192.0.2.10:40000", "gw"},
+		{"198.51.100.7:5060", "provider"},
+		{"203.0.113.5:5080", "provider"},
+		{"[::ffff:192.0.2.10]:5060", "gw"},
+		{"[2001:db8::1]:5060", "v6"},
+		{"192.0.2.11:5060", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.src, func(t *testing.T) {
+			tr, ok := m.MatchPeer(netip.MustParseAddrPort(c.src))
+			if ok != (c.want != "") || tr.Name != c.want {
+				t.Fatalf("MatchPeer = %q, %v; want %q", tr.Name, ok, c.want)
+			}
+		})
+	}
+	st := m.Status()
+	if len(st) != 3 || st[0].State != StatePeer || st[1].State != StateRegistering {
+		t.Fatalf("status = %+v", st)
+	}
+}
+
+func TestNewRejectsDuplicates(t *testing.T) {
+	tr := Trunk{Name: "gw", Type: TypePeer, Host: "192.0.2.10"}
+	if _, err := New(nil, []Trunk{tr, tr}, Config{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+}
+
+func TestCalledNumber(t *testing.T) {
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "0123456789", Host: "pbx"})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: "+33123456789", Host: "pbx"}})
+	req.AppendHeader(sip.NewHeader("P-Called-Party-ID", "<sip:+33999999999@provider>"))
+	req.AppendHeader(sip.NewHeader("X-Called", "tel:+33888888888;phone-context=x"))
+	req.AppendHeader(sip.NewHeader("X-DID", "0477777777"))
+	cases := []struct{ from, want string }{
+		{"", "0123456789"},
+		{"ruri", "0123456789"},
+		{"to", "+33123456789"},
+		{"P-Called-Party-ID", "+33999999999"},
+		{"X-Called", "+33888888888"},
+		{"X-DID", "0477777777"},
+		{"X-Missing", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.from, func(t *testing.T) {
+			if got := (Trunk{CalledFrom: c.from}).CalledNumber(req); got != c.want {
+				t.Fatalf("CalledNumber = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestGranted(t *testing.T) {
+	res := sip.NewResponse(200, "OK")
+	if g := granted(res, time.Hour); g != time.Hour {
+		t.Fatalf("no expiry: %v", g)
+	}
+	res.AppendHeader(sip.NewHeader("Expires", "120"))
+	if g := granted(res, time.Hour); g != 2*time.Minute {
+		t.Fatalf("Expires header: %v", g)
+	}
+	c := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: "x"}, Params: sip.NewParams()}
+	c.Params.Add("expires", "60")
+	res.AppendHeader(c)
+	if g := granted(res, time.Hour); g != time.Minute {
+		t.Fatalf("Contact expires: %v", g)
+	}
+	for _, c := range []struct{ granted, want time.Duration }{{10 * time.Second, 7500 * time.Millisecond}, {time.Hour, 59 * time.Minute}} {
+		if got := refreshAfter(c.granted); got != c.want {
+			t.Errorf("refreshAfter(%v) = %v, want %v", c.granted, got, c.want)
+		}
+	}
+}
