@@ -553,7 +553,7 @@ func TestAfterHoursAndQueueLimit(t *testing.T) {
 }
 
 func TestHostileVisitor(t *testing.T) {
-	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.MaxMessage, c.MaxConnsPerIP = 1, 5, 100, 8 })
+	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.MaxMessage = 1, 5, 100 })
 	a, _ := r.agent("alice")
 	calm, _, calmID := r.startChat("Calm", "", "")
 	a.expect("offer")
@@ -587,42 +587,34 @@ func TestHostileVisitor(t *testing.T) {
 	calm.send(map[string]any{"type": "msg", "cid": "ok", "text": "still here"})
 	calm.expect("ack")
 
-	// Connections from one address are bounded.
-	r.srv.mu.Lock()
-	open := r.srv.perIP["127.0.0.1"]
-	r.srv.mu.Unlock()
-	var extra []*client
-	for range r.cfg.MaxConnsPerIP - open {
-		c, _, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		extra = append(extra, c)
-	}
-	if _, resp, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}}); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("connection over the per-address limit: %v, %v", resp, err)
-	}
-	for _, c := range extra {
-		c.ws.CloseNow()
-	}
-	for i := 0; ; i++ {
-		r.srv.mu.Lock()
-		n := r.srv.perIP["127.0.0.1"]
-		r.srv.mu.Unlock()
-		if n == open {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("%d connections still counted after close; want %d", n, open)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-
 	bad, _ := r.visitor("")
 	bad.send("not an object")
 	_, _, err = bad.ws.Read(ctx)
 	if websocket.CloseStatus(err) != websocket.StatusUnsupportedData {
 		t.Fatalf("garbage closed with %v", err)
+	}
+}
+
+func TestConnectionsPerAddress(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.MaxConnsPerIP = 3 })
+	var open []*client
+	for range 3 {
+		c, _ := r.visitor("")
+		open = append(open, c)
+	}
+	if _, resp, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}}); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("connection over the per-address limit: %v, %v", resp, err)
+	}
+	open[0].ws.Close(websocket.StatusNormalClosure, "")
+	for i := 0; ; i++ {
+		_, resp, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}})
+		if err == nil {
+			break
+		}
+		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || i == 500 {
+			t.Fatalf("after a close: %v, %v", resp, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -126,12 +126,28 @@ type AddedChatMessage struct {
 func (s *Store) AddChatMessages(ctx context.Context, batch []NewChatMessage) ([]AddedChatMessage, error) {
 	out := make([]AddedChatMessage, len(batch))
 	err := s.Update(ctx, func(tx *Tx) error {
+		ins, err := tx.tx.PrepareContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
+			VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)
+			ON CONFLICT (session_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING seq`)
+		if err != nil {
+			return fmt.Errorf("store: add chat messages: %w", err)
+		}
+		defer ins.Close()
 		for i, n := range batch {
-			m, dup, err := tx.addChatMessage(ctx, n.Session, n.Message)
-			if err != nil {
-				return err
+			m := n.Message
+			err := ins.QueryRowContext(ctx, n.Session, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
+			if errors.Is(err, sql.ErrNoRows) {
+				// A resend of a stored message: return the stored one.
+				var at int64
+				err = tx.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
+					n.Session, m.ClientID).Scan(&m.Seq, &m.Sender, &m.Agent, &m.Body, &at, &m.ClientID)
+				m.At = time.UnixMilli(at)
+				out[i].Dup = true
 			}
-			out[i] = AddedChatMessage{Message: m, Dup: dup}
+			if err != nil {
+				return fmt.Errorf("store: add chat message %s: %w", n.Session, err)
+			}
+			out[i].Message = m
 		}
 		return nil
 	})
@@ -145,28 +161,6 @@ func (s *Store) AddChatMessage(ctx context.Context, id string, m ChatMessage) (o
 		return out, false, err
 	}
 	return added[0].Message, added[0].Dup, nil
-}
-
-func (t *Tx) addChatMessage(ctx context.Context, id string, m ChatMessage) (out ChatMessage, dup bool, err error) {
-	if m.ClientID != "" {
-		var at int64
-		err := t.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
-			id, m.ClientID).Scan(&out.Seq, &out.Sender, &out.Agent, &out.Body, &at, &out.ClientID)
-		if err == nil {
-			out.At = time.UnixMilli(at)
-			return out, true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return out, false, fmt.Errorf("store: chat message %s: %w", id, err)
-		}
-	}
-	err = t.tx.QueryRowContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
-		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?), ?, ?, ?, ?, ?) RETURNING seq`,
-		id, id, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
-	if err != nil {
-		return out, false, fmt.Errorf("store: add chat message %s: %w", id, err)
-	}
-	return m, false, nil
 }
 
 // ChatMessages returns the messages of session id after sequence number

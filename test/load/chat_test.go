@@ -60,6 +60,7 @@ func TestChatLoad(t *testing.T) {
 		Widgets:          []chat.Widget{{Name: "website", Queue: "support", Origins: []string{origin}}},
 		AgentFromRequest: func(r *http.Request) (string, bool) { a := r.Header.Get("X-Agent"); return a, a != "" },
 		MaxWaiting:       n + 1,
+		MaxConnsPerIP:    n + 1,
 		Rate:             100,
 		Burst:            100,
 		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
