@@ -13,18 +13,21 @@ import (
 // timelineLimit bounds the entries a screen pop shows.
 const timelineLimit = 100
 
-// ChatAgent is the console side of the web chat (chat.Server satisfies it):
-// mounted at /console/chat/ behind the agent's session.
-type ChatAgent interface {
+// Chat is the web chat (chat.Server satisfies it): its public handler
+// (widget.js and the visitor WebSocket) is mounted at /chat/, its agent
+// side at /console/chat/ behind the agent's session.
+type Chat interface {
+	Handler() http.Handler
 	AgentHandler() http.Handler
 }
 
-// MountChat mounts the chat's agent handler under /console/chat/; call it
-// before Serve. The chat server authenticates its requests with
-// AgentFromRequest.
-func (s *Server) MountChat(c ChatAgent) {
-	h := http.StripPrefix("/console/chat", c.AgentHandler())
-	s.chat.Store(&h)
+// MountChat mounts the chat's handlers; call it before Serve. The chat
+// server authenticates agent requests with AgentFromRequest.
+func (s *Server) MountChat(c Chat) {
+	agent := http.StripPrefix("/console/chat", c.AgentHandler())
+	public := http.StripPrefix("/chat", c.Handler())
+	s.chat.Store(&agent)
+	s.chatPublic.Store(&public)
 }
 
 // AgentFromRequest returns the user name of the session or token behind r
@@ -36,6 +39,15 @@ func (s *Server) AgentFromRequest(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return p.Name, true
+}
+
+func (s *Server) serveChatPublic(w http.ResponseWriter, r *http.Request) {
+	h := s.chatPublic.Load()
+	if h == nil {
+		http.NotFound(w, r)
+		return
+	}
+	(*h).ServeHTTP(w, r)
 }
 
 func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {

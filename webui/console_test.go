@@ -78,6 +78,10 @@ func TestConsoleScreenPop(t *testing.T) {
 
 type fakeChat struct{ s *Server }
 
+func (c fakeChat) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "public %s", r.URL.Path) })
+}
+
 func (c fakeChat) AgentHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := c.s.AgentFromRequest(r)
@@ -102,5 +106,8 @@ func TestMountChat(t *testing.T) {
 	}
 	if w := f.do(t, session{}, "GET", "/console/chat/chats", "", "", false); w.Code == http.StatusOK {
 		t.Fatal("anonymous reached the chat console")
+	}
+	if w := f.do(t, session{}, "GET", "/chat/widget.js", "", "", false); w.Body.String() != "public /widget.js" {
+		t.Fatalf("public chat: %d %q", w.Code, w.Body)
 	}
 }

@@ -2,7 +2,8 @@
 // login page, the admin pages (extensions with their registration status,
 // web users, the whole configuration as YAML with validation errors shown at
 // their line), the agent console (customer search and screen pop with the
-// cross-channel timeline, the chat's agent side mounted at /console/chat/),
+// cross-channel timeline, presence control, chats offered, accepted, answered
+// and closed over the chat's agent WebSocket), the chat widget at /chat/,
 // the supervisor's live wallboard (queues and agents from the distributor,
 // refreshed on its events over Server-Sent Events), the call report with CSV
 // export, the REST API under /api/v1 (described by /api/v1/openapi.json)

@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /console", s.page(auth.RoleAgent, s.consolePage))
 	mux.Handle("/console/chat/", s.page(auth.RoleAgent, s.serveChat))
+	mux.HandleFunc("/chat/", s.serveChatPublic)
 
 	mux.Handle("GET /wallboard", s.page(auth.RoleSupervisor, s.wallboardPage))
 	mux.Handle("GET /reports/cdrs", s.page(auth.RoleSupervisor, s.cdrPage))

@@ -84,7 +84,8 @@ type Server struct {
 	handler http.Handler
 	pages   *pages
 
-	chat atomic.Pointer[http.Handler] // set by MountChat
+	chat       atomic.Pointer[http.Handler] // agent side, set by MountChat
+	chatPublic atomic.Pointer[http.Handler] // widget and visitors, set by MountChat
 
 	ln  net.Listener
 	tls *tls.Config

@@ -217,3 +217,149 @@ document.addEventListener("DOMContentLoaded", () => {
   const pres = document.getElementById("presence");
   if (pres) { setupPresence(pres); }
 });
+
+function setupChat(box) {
+  const status = document.getElementById("chat-status");
+  const list = document.getElementById("chat-list");
+  const cards = new Map();
+  let ws = null;
+  let cid = 0;
+
+  function send(frame) {
+    if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(frame)); }
+  }
+
+  function card(summary) {
+    let c = cards.get(summary.id);
+    if (!c) {
+      c = { root: el("div", undefined, "chat-card"), summary: summary, loaded: false };
+      c.root.dataset.chat = summary.id;
+      c.title = el("h3");
+      c.meta = el("div", undefined, "muted");
+      c.actions = el("div");
+      c.log = el("ul", undefined, "chat-log");
+      c.history = el("ul", undefined, "chat-history");
+      c.root.append(c.title, c.meta, c.actions, c.log, c.history);
+      cards.set(summary.id, c);
+      list.appendChild(c.root);
+    }
+    c.summary = summary;
+    c.title.textContent = summary.name || "Visitor";
+    c.meta.textContent = [summary.queue, summary.intent, summary.email, summary.phone].filter(Boolean).join(" · ");
+    return c;
+  }
+
+  function button(text, cls, onClick) {
+    const b = el("button", text, cls);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function showOffer(c) {
+    c.root.className = "chat-card offered";
+    c.actions.replaceChildren(
+      button("Accept", "", () => send({ type: "accept", chat: c.summary.id })),
+      document.createTextNode(" "),
+      button("Decline", "danger", () => { send({ type: "decline", chat: c.summary.id }); remove(c.summary.id); }),
+    );
+  }
+
+  function addMessage(c, m) {
+    const li = el("li", m.text, "from-" + m.from);
+    li.dataset.seq = m.seq;
+    c.log.appendChild(li);
+    c.log.scrollTop = c.log.scrollHeight;
+  }
+
+  async function showActive(c) {
+    c.root.className = "chat-card active";
+    const input = el("input");
+    input.placeholder = "Type a reply";
+    input.maxLength = 4000;
+    const form = el("form", undefined, "chat-send");
+    form.append(input, button("Send", "", () => form.requestSubmit()));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (!input.value) { return; }
+      send({ type: "msg", chat: c.summary.id, text: input.value, cid: "c" + (++cid) });
+      input.value = "";
+    });
+    const disp = el("select");
+    for (const d of ["resolved", "follow-up", "no-reply"]) { disp.appendChild(el("option", d)); }
+    c.actions.replaceChildren(form, disp, button("Close", "danger", () => send({ type: "close", chat: c.summary.id, disposition: disp.value })));
+    if (c.loaded) { return; }
+    c.loaded = true;
+    try {
+      const res = await fetch(box.dataset.api + "/chats/" + encodeURIComponent(c.summary.id), { credentials: "same-origin" });
+      const d = await res.json();
+      c.log.replaceChildren();
+      for (const m of d.messages || []) { addMessage(c, m); }
+      c.history.replaceChildren();
+      for (const e of (d.timeline || []).slice(0, 5)) {
+        c.history.appendChild(el("li", new Date(e.at).toLocaleString() + " · " + e.channel + " · " + e.summary));
+      }
+    } catch (err) {
+      status.textContent = "Could not load the chat: " + err.message;
+    }
+  }
+
+  function place(summary) {
+    const c = card(summary);
+    if (summary.offered) { showOffer(c); } else { showActive(c); }
+  }
+
+  function remove(id) {
+    const c = cards.get(id);
+    if (c) { c.root.remove(); cards.delete(id); }
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case "hello":
+        for (const s of f.chats || []) { place(s); }
+        status.textContent = "Connected: chats will be offered here.";
+        break;
+      case "offer":
+        place(f.chat);
+        break;
+      case "msg": {
+        const c = cards.get(f.chat);
+        if (c) { addMessage(c, f.msg); }
+        break;
+      }
+      case "state":
+        if (f.state === "active" && f.summary) {
+          place(Object.assign({}, f.summary, { offered: false }));
+        } else if (f.state !== "active") {
+          remove(f.chat);
+        }
+        break;
+      case "away":
+        remove(f.chat);
+        status.textContent = "An offer was not answered in time: you are away for chats.";
+        break;
+      case "error":
+        status.textContent = "Chat error: " + f.error;
+        break;
+    }
+  }
+
+  function connect() {
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + box.dataset.ws;
+    ws = new WebSocket(url);
+    ws.addEventListener("message", (ev) => {
+      try { onFrame(JSON.parse(ev.data)); } catch (err) { status.textContent = "Bad frame: " + err.message; }
+    });
+    ws.addEventListener("close", () => {
+      status.textContent = "Disconnected, reconnecting…";
+      setTimeout(connect, 3000);
+    });
+  }
+  connect();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const chat = document.getElementById("chat");
+  if (chat) { setupChat(chat); }
+});
