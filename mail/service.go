@@ -84,6 +84,17 @@ type Service struct {
 	mailboxes map[string]*mailbox
 
 	routeMu sync.Mutex // serialises routing so that an item is handed once per pass
+
+	// acks queues acknowledgements so that a slow or failing SMTP server
+	// never holds up ingestion.
+	acks chan ack
+}
+
+// ack is one acknowledgement to send.
+type ack struct {
+	mb   *mailbox
+	conv int64
+	msg  *parse.Message // headers only
 }
 
 // mailbox is a configured mailbox with its sender and live status.
@@ -119,7 +130,7 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(5*time.Minute, cfg.MinBackoff)
 	}
-	s := &Service{st: st, cfg: cfg, log: cfg.Logger, mailboxes: map[string]*mailbox{}}
+	s := &Service{st: st, cfg: cfg, log: cfg.Logger, mailboxes: map[string]*mailbox{}, acks: make(chan ack, 256)}
 	for i, m := range cfg.Mailboxes {
 		if err := m.Validate(); err != nil {
 			return nil, fmt.Errorf("mail: mailboxes[%d]: %w", i, err)
@@ -151,11 +162,27 @@ func (s *Service) Run(ctx context.Context) error {
 	for _, mb := range s.mailboxes {
 		g.Go(func() error { return s.runMailbox(ctx, mb) })
 	}
+	g.Go(func() error { return s.sendAcks(ctx) })
 	return g.Wait()
 }
 
+// sendAcks sends queued acknowledgements until ctx ends; an
+// acknowledgement is sent at most once (one lost in a crash is not resent).
+func (s *Service) sendAcks(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case a := <-s.acks:
+			if err := s.acknowledge(ctx, a.mb, a.conv, a.msg); err != nil {
+				s.log.Warn("mail: acknowledgement not sent", "mailbox", a.mb.Name, "conversation", a.conv, "err", err)
+			}
+		}
+	}
+}
+
 // ingest stores one fetched message, then (after the commit) resolves the
-// customer and sends the acknowledgement. cut reports a raw message over
+// customer and queues the acknowledgement. cut reports a raw message over
 // MaxMessageBytes.
 func (s *Service) ingest(ctx context.Context, mb *mailbox, uidvalidity, uid uint32, raw []byte, cut bool) (duplicate bool, err error) {
 	m := parse.Parse(raw, s.cfg.Parse)
@@ -195,8 +222,10 @@ func (s *Service) ingest(ctx context.Context, mb *mailbox, uidvalidity, uid uint
 	}
 	s.resolveCustomer(ctx, res, m, now)
 	if res.NewConversation && mb.Acknowledge && mb.sender != nil && !m.Automated && !strings.EqualFold(m.FromAddr, mb.From) {
-		if err := s.acknowledge(ctx, mb, res.ConversationID, m); err != nil {
-			s.log.Warn("mail: acknowledgement not sent", "mailbox", mb.Name, "conversation", res.ConversationID, "err", err)
+		select {
+		case s.acks <- ack{mb: mb, conv: res.ConversationID, msg: &parse.Message{MessageID: m.MessageID, References: m.References, FromAddr: m.FromAddr, Subject: m.Subject}}:
+		default:
+			s.log.Warn("mail: acknowledgement dropped: queue full", "mailbox", mb.Name, "conversation", res.ConversationID)
 		}
 	}
 	return false, nil
