@@ -184,3 +184,108 @@ func TestServerCallOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// final returns the final response whose CSeq is cseq (e.g. "3 INVITE").
+func (p *peer) final(cseq string) string {
+	p.t.Helper()
+	for range 20 {
+		msg := p.recv(5 * time.Second)
+		if msg == "" {
+			break
+		}
+		if strings.HasPrefix(msg, "SIP/2.0 ") && !strings.HasPrefix(msg, "SIP/2.0 1") && header(msg, "CSeq") == cseq {
+			return msg
+		}
+	}
+	p.t.Fatalf("no final response to %s", cseq)
+	return ""
+}
+
+// inDialog builds a request inside the dialog that the 2xx res set up,
+// from p, with an optional SDP body.
+func (p *peer) inDialog(method string, res string, cseq int, sdp string) string {
+	target := strings.Trim(header(res, "Contact"), "<>")
+	if i := strings.IndexByte(target, '>'); i >= 0 {
+		target = target[:i]
+	}
+	lines := []string{method + " " + target + " SIP/2.0",
+		fmt.Sprintf("Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%s-%d;rport", p.local(), method, header(res, "Call-ID"), cseq),
+		"Max-Forwards: 70", "From: " + header(res, "From"), "To: " + header(res, "To"), "Call-ID: " + header(res, "Call-ID"),
+		fmt.Sprintf("CSeq: %d %s", cseq, method), "Contact: <sip:" + p.user + "@" + p.local() + ">"}
+	if sdp != "" {
+		lines = append(lines, "Content-Type: application/sdp")
+	}
+	return strings.Join(lines, "\r\n") + fmt.Sprintf("\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp)
+}
+
+// answer is the callee's 200 OK with SDP to the INVITE req.
+func (p *peer) answer(req, direction string) string {
+	sdp := "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=" + direction + "\r\n"
+	res := strings.TrimSuffix(reply(req, "200 OK"), "Content-Length: 0\r\n\r\n")
+	return res + "Contact: <sip:" + p.user + "@" + p.local() + ">\r\n" +
+		fmt.Sprintf("Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp)
+}
+
+// anchored fails unless msg's SDP points at the appliance and not at the
+// phones' own media ports.
+func anchored(t *testing.T, s *Server, msg string) {
+	t.Helper()
+	if !strings.Contains(msg, "c=IN IP4 "+s.AdvertisedIP().String()) || strings.Contains(msg, "m=audio 40000 ") || strings.Contains(msg, "m=audio 41000 ") {
+		t.Fatalf("SDP not anchored on the appliance:\n%s", msg)
+	}
+}
+
+// TestServerHoldAndShutdown answers a call, relays a hold re-INVITE with
+// the appliance's SDP, then ends Serve's context: both phones get a BYE
+// and the CDR is closed as answered with the shutdown as its cause.
+func TestServerHoldAndShutdown(t *testing.T) {
+	s, stop := startStoppable(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller := newPeer(t, s, "127.0.0.1")
+	callee := newPeer(t, s, "127.0.0.1")
+	callee.user = "1002"
+	callee.register(ruri)
+
+	caller.call("1002", "live-call")
+	inv := callee.next("INVITE")
+	callee.send(callee.answer(inv, "sendrecv"))
+	callee.next("ACK")
+	ok := caller.final("2 INVITE")
+	if status(ok) != "200 OK" {
+		t.Fatalf("caller got %q", status(ok))
+	}
+	anchored(t, s, ok)
+	caller.send(caller.inDialog("ACK", ok, 2, ""))
+
+	hold := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"
+	caller.send(caller.inDialog("INVITE", ok, 3, hold))
+	reinv := callee.next("INVITE")
+	anchored(t, s, reinv)
+	if !strings.Contains(header(reinv, "To"), "tag=callee") {
+		t.Fatalf("re-INVITE outside the callee's dialog:\n%s", reinv)
+	}
+	callee.send(callee.answer(reinv, "recvonly"))
+	callee.next("ACK")
+	held := caller.final("3 INVITE")
+	if status(held) != "200 OK" {
+		t.Fatalf("hold answered %q", status(held))
+	}
+	anchored(t, s, held)
+	caller.send(caller.inDialog("ACK", held, 3, ""))
+
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	for _, p := range []*peer{caller, callee} {
+		bye := p.next("BYE")
+		p.send(reply(bye, "200 OK"))
+	}
+	select {
+	case <-stopped:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	c := cdr(t, s, "live-call")
+	if c.Disposition != "answered" || c.AnsweredAt.IsZero() || c.HangupCause != "appliance stopping" {
+		t.Fatalf("CDR %+v", c)
+	}
+}

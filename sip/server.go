@@ -127,10 +127,9 @@ func (s *Server) Listen(ctx context.Context) error {
 	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
 		network = "udp6"
 	}
-	lc := net.ListenConfig{Control: noBroadcast}
-	udp, err := lc.ListenPacket(ctx, network, net.JoinHostPort(host, port))
+	udp, tcp, err := listenPair(ctx, network, host, port)
 	if err != nil {
-		return fmt.Errorf("sip: listen udp %s: %w", s.cfg.Listen, err)
+		return fmt.Errorf("sip: listen %s: %w", s.cfg.Listen, err)
 	}
 	if uc, ok := udp.(*net.UDPConn); ok {
 		// Bursts of REGISTERs (a site's phones after a power cut) must not
@@ -139,11 +138,6 @@ func (s *Server) Listen(ctx context.Context) error {
 		uc.SetWriteBuffer(udpBuffer)
 	}
 	uaddr := udp.LocalAddr().(*net.UDPAddr)
-	tcp, err := (&net.ListenConfig{}).Listen(ctx, "tcp"+network[3:], net.JoinHostPort(host, strconv.Itoa(uaddr.Port)))
-	if err != nil {
-		udp.Close()
-		return fmt.Errorf("sip: listen tcp %s: %w", s.cfg.Listen, err)
-	}
 	s.udp, s.tcp = udp, tcp
 	s.addr = uaddr.AddrPort()
 	s.adv = advertiseAddr(s.cfg.AdvertiseIP, s.addr.Addr())
@@ -179,6 +173,31 @@ func (s *Server) Listen(ctx context.Context) error {
 	}
 	s.routes()
 	return nil
+}
+
+// pairAttempts bounds the free ports tried when port 0 asks for UDP and
+// TCP on a shared free port.
+const pairAttempts = 20
+
+// listenPair binds UDP and then TCP on the port UDP got. With port "0" a
+// port whose TCP side is taken is given back and another one tried.
+func listenPair(ctx context.Context, network, host, port string) (net.PacketConn, net.Listener, error) {
+	lc := net.ListenConfig{Control: noBroadcast}
+	for attempt := 1; ; attempt++ {
+		udp, err := lc.ListenPacket(ctx, network, net.JoinHostPort(host, port))
+		if err != nil {
+			return nil, nil, fmt.Errorf("udp: %w", err)
+		}
+		got := strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port)
+		tcp, err := (&net.ListenConfig{}).Listen(ctx, "tcp"+network[3:], net.JoinHostPort(host, got))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		if port != "0" || attempt == pairAttempts {
+			return nil, nil, fmt.Errorf("tcp: %w", err)
+		}
+	}
 }
 
 func (s *Server) closeSockets() {

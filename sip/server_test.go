@@ -10,6 +10,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,14 @@ const testRealm = "switchboard.local"
 // startServer runs a Server on 127.0.0.1:0 with extensions 1001, 1002 and
 // 1003 (password "secret") until the test ends.
 func startServer(t testing.TB, g guard.Config) *Server {
+	t.Helper()
+	s, _ := startStoppable(t, g)
+	return s
+}
+
+// startStoppable is startServer that also returns stop, which ends Serve's
+// context and waits for Serve to return (at the latest when the test ends).
+func startStoppable(t testing.TB, g guard.Config) (*Server, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, t.TempDir())
@@ -57,18 +66,22 @@ func startServer(t testing.TB, g guard.Config) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("Serve did not return after its context ended")
 			}
-		case <-time.After(15 * time.Second):
-			t.Error("Serve did not return after its context ended")
-		}
-	})
-	return s
+		})
+	}
+	t.Cleanup(stop)
+	return s, stop
 }
 
 // peer is a raw UDP SIP client.

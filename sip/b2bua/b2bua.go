@@ -7,7 +7,6 @@ package b2bua
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -187,6 +186,3 @@ func (b *B2BUA) HandleReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.reinvite(req, tx)
 }
-
-// errShutdown ends calls when the appliance stops.
-var errShutdown = errors.New("b2bua: shutting down")

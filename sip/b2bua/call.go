@@ -351,7 +351,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		c.byeA()
 		c.byeB(c.cdr.HangupCause)
 	case <-b.stop:
-		c.cdr.HangupCause = errShutdown.Error()
+		c.cdr.HangupCause = causeShutdown
 		c.byeA()
 		c.byeB(c.cdr.HangupCause)
 	}
