@@ -133,6 +133,9 @@ func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
 		if t := from.tap.Load(); t != nil {
 			t.push(pkt[hdr:], in.codec.Name)
 		}
+		if t := from.mixIn.Load(); t != nil {
+			t.push(pkt[hdr:], in.codec.Name)
+		}
 		outPT = out.codec.PayloadType
 		transcode(pkt[hdr:], in.codec.Name, out.codec.Name)
 	case pt == in.dtmfPT && in.dtmfPT != 0:

@@ -48,15 +48,15 @@ func (t *tap) push(payload []byte, codec string) {
 	}
 }
 
-// take moves up to n samples into out[:n], padding with silence, and
-// drops what lies beyond tapMax.
-func (t *tap) take(out []int16) {
+// take moves up to len(out) samples into out, padding with silence, and
+// drops what lies beyond keep samples.
+func (t *tap) take(out []int16, keep int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := copy(out, t.samples)
 	clear(out[n:])
 	rest := t.samples[n:]
-	rest = rest[max(0, len(rest)-tapMax):]
+	rest = rest[max(0, len(rest)-keep):]
 	t.samples = t.samples[:copy(t.samples, rest)]
 }
 
@@ -101,8 +101,8 @@ func Record(ctx context.Context, caller, agent *Session, path string) error {
 		n := int(int64(upTo)*recorder.Rate/int64(time.Second) - w.Frames())
 		for n > 0 {
 			k := min(n, len(l))
-			left.take(l[:k])
-			right.take(r[:k])
+			left.take(l[:k], tapMax)
+			right.take(r[:k], tapMax)
 			if err := w.Write(l[:k], r[:k]); err != nil {
 				return err
 			}

@@ -47,8 +47,9 @@ type Session struct {
 	in     digitIn
 	digits chan dtmf.Digit
 
-	// tap receives the phone's audio while Record runs.
-	tap atomic.Pointer[tap]
+	// tap receives the phone's audio while Record runs, mixIn while a
+	// mixer does.
+	tap, mixIn atomic.Pointer[tap]
 }
 
 // outStream keeps the stream toward a phone continuous (one SSRC, sequence
