@@ -27,11 +27,14 @@ type Live interface {
 
 // Item is a work item the flow hands to the distributor.
 type Item struct {
-	Channel string // "callback" or "voicemail"
+	Channel string // "callback", "voicemail" or "email"
 	Queue   string
 	Number  string // the number to call back
 	Window  string // the preferred time window, e.g. "14:00-16:00"
 	Ref     string // the voicemail recording
+	Name    string // the visitor's name (web forms)
+	Email   string // the address to answer (email form)
+	Message string // the visitor's message (email form)
 	Context Context
 }
 

@@ -1,0 +1,10 @@
+// Package contact is the web face of an ivr.Flow: an http.Handler serving
+// the visual contact page /contact/{flow}. The visitor picks an intent
+// through the flow's menus (plain links, no script needed); the page then
+// offers what fits now — a self-service link first, chat when an agent is
+// available for chat, the phone number with a short code that carries the
+// visit to the phone menu, or a callback form (time window) and an email
+// form when the wait is long or no agent can chat. Forms carry a signed
+// per-page token (the page is public and sets no cookie) and are rate
+// limited per client address; every step is recorded in the funnel.
+package contact
