@@ -101,6 +101,9 @@ func (s *Service) runMailbox(ctx context.Context, mb *mailbox) error {
 func (s *Service) dial(mb *mailbox, opts *imapclient.Options) (*imapclient.Client, error) {
 	t := mb.imap
 	opts.TLSConfig = &tls.Config{ServerName: t.host}
+	if s.cfg.IMAPTLS != nil {
+		opts.TLSConfig = s.cfg.IMAPTLS.Clone()
+	}
 	var c *imapclient.Client
 	var err error
 	switch {

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,6 +73,9 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// SMTP tunes the senders.
 	SMTP smtp.Config
+	// IMAPTLS is the client TLS configuration for IMAP (default: verify
+	// against the system roots for the URL's host).
+	IMAPTLS *tls.Config
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
