@@ -17,12 +17,15 @@ import (
 // File is the declarative configuration file. Each section is owned by the
 // subsystem it configures and lives in its own file of this package.
 type File struct {
-	Settings   *Settings    `yaml:"settings,omitempty"`
-	Extensions []Extension  `yaml:"extensions,omitempty"`
-	Chat       []ChatWidget `yaml:"chat,omitempty"`
-	Calendars  []Calendar   `yaml:"calendars,omitempty"`
-	Flows      []Flow       `yaml:"flows,omitempty"`
-	Mailboxes  []Mailbox    `yaml:"mailboxes,omitempty"`
+	Settings    *Settings    `yaml:"settings,omitempty"`
+	Extensions  []Extension  `yaml:"extensions,omitempty"`
+	Chat        []ChatWidget `yaml:"chat,omitempty"`
+	Calendars   []Calendar   `yaml:"calendars,omitempty"`
+	Flows       []Flow       `yaml:"flows,omitempty"`
+	Mailboxes   []Mailbox    `yaml:"mailboxes,omitempty"`
+	Trunks      []Trunk      `yaml:"trunks,omitempty"`
+	Routes      *Routes      `yaml:"routes,omitempty"`
+	Permissions []Permission `yaml:"permissions,omitempty"`
 
 	// present records which top-level sections the parsed file had.
 	present map[string]bool
@@ -99,6 +102,8 @@ func (f *File) validate(v *Validator) {
 	validateChat(v, f.Chat)
 	validateIVR(v, f)
 	validateMailboxes(v, f.Mailboxes)
+	validateTrunks(v, f)
+	validatePermissions(v, f.Permissions)
 }
 
 // ParseReader reads and parses a whole file.
@@ -136,6 +141,9 @@ func Apply(ctx context.Context, st *store.Store, f *File) error {
 				return err
 			}
 		}
+		if err := applyTrunks(ctx, tx, f); err != nil {
+			return err
+		}
 		return nil
 	})
 }
@@ -157,6 +165,9 @@ func Export(ctx context.Context, st *store.Store) (*File, error) {
 		return nil, err
 	}
 	if f.Mailboxes, err = exportMailboxes(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := exportTrunks(ctx, st, f); err != nil {
 		return nil, err
 	}
 	return f, nil
