@@ -471,6 +471,12 @@ func TestRestartDuringActiveChats(t *testing.T) {
 	}
 	queued, _, queuedID := r.startChat("Waiting", "", "")
 	queued.ws.CloseNow()
+	// The first visitor's last message is in flight when the appliance
+	// stops: its ack may never come, and the widget resends it (same cid)
+	// on reconnect.
+	inflight, _ := r.visitor(vs[0].token)
+	inflight.send(map[string]any{"type": "msg", "cid": "inflight", "text": "in flight"})
+	vs[0].sent = append(vs[0].sent, "in flight")
 
 	r.stop()
 	r.start()
@@ -488,13 +494,26 @@ func TestRestartDuringActiveChats(t *testing.T) {
 		for _, m := range w["history"].([]any) {
 			got = append(got, m.(map[string]any)["text"].(string))
 		}
+		if x == vs[0] {
+			v.send(map[string]any{"type": "msg", "cid": "inflight", "text": "in flight"})
+			v.expect("ack")
+			if len(got) == len(x.sent)-1 {
+				got = append(got, "in flight") // it had not been committed: the resend was
+			}
+			msgs, _ := r.st.ChatMessages(context.Background(), x.id, 0)
+			if len(msgs) != len(x.sent) {
+				t.Fatalf("%d messages stored after the resend; want %d, each once", len(msgs), len(x.sent))
+			}
+		}
 		if strings.Join(got, ",") != strings.Join(x.sent, ",") {
 			t.Fatalf("history after restart = %v; want %v", got, x.sent)
 		}
 		v.send(map[string]any{"type": "msg", "cid": "after", "text": "after restart"})
 		v.expect("ack")
-		if m := a2.expectMsg(); m["text"] != "after restart" {
-			t.Fatalf("agent got %v", m)
+		for m := a2.expectMsg(); m["text"] != "after restart"; m = a2.expectMsg() {
+			if m["text"] != "in flight" {
+				t.Fatalf("agent got %v", m)
+			}
 		}
 	}
 	// The queued chat still waits and gets the next freed slot.
