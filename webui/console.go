@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-cc/switchboard/chat"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/webui/auth"
 )
@@ -20,6 +21,8 @@ type Chat interface {
 	Handler() http.Handler
 	AgentHandler() http.Handler
 }
+
+var _ Chat = (*chat.Server)(nil)
 
 // MountChat mounts the chat's handlers; call it before Serve. The chat
 // server authenticates agent requests with AgentFromRequest.
