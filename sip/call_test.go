@@ -15,8 +15,9 @@ import (
 func (p *peer) register(ruri string) {
 	p.t.Helper()
 	contact := "Contact: <sip:" + p.user + "@" + p.local() + ">"
-	ch := p.expect(p.request("REGISTER", ruri, "reg-"+p.user, 1, contact))
-	res := p.expect(p.request("REGISTER", ruri, "reg-"+p.user, 2, contact, authorization(p.t, ch, "REGISTER", ruri, p.user, "secret", 1)))
+	callID := "reg-" + p.user + "-" + p.local()
+	ch := p.expect(p.request("REGISTER", ruri, callID, 1, contact))
+	res := p.expect(p.request("REGISTER", ruri, callID, 2, contact, authorization(p.t, ch, "REGISTER", ruri, p.user, "secret", 1)))
 	if status(res) != "200 OK" {
 		p.t.Fatalf("register %s: %s", p.user, status(res))
 	}
@@ -286,6 +287,50 @@ func TestServerHoldAndShutdown(t *testing.T) {
 	}
 	c := cdr(t, s, "live-call")
 	if c.Disposition != "answered" || c.AnsweredAt.IsZero() || c.HangupCause != "appliance stopping" {
+		t.Fatalf("CDR %+v", c)
+	}
+}
+
+// TestServerForksToEveryContact rings both phones of 1002 at once: the
+// first to answer gets the call, the other is cancelled, and the caller's
+// BYE reaches the phone that answered.
+func TestServerForksToEveryContact(t *testing.T) {
+	s := startServer(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller := newPeer(t, s, "127.0.0.1")
+	desk, soft := newPeer(t, s, "127.0.0.1"), newPeer(t, s, "127.0.0.1")
+	for _, p := range []*peer{desk, soft} {
+		p.user = "1002"
+		p.register(ruri)
+	}
+
+	caller.call("1002", "forked-call")
+	invDesk, invSoft := desk.next("INVITE"), soft.next("INVITE")
+	desk.send(reply(invDesk, "180 Ringing"))
+	soft.send(reply(invSoft, "180 Ringing"))
+	desk.send(desk.answer(invDesk, "sendrecv"))
+	cancel := soft.next("CANCEL")
+	if header(cancel, "Call-ID") != header(invSoft, "Call-ID") {
+		t.Fatalf("CANCEL for another call:\n%s", cancel)
+	}
+	soft.send(reply(cancel, "200 OK"))
+	soft.send(reply(invSoft, "487 Request Terminated"))
+	soft.next("ACK")
+	desk.next("ACK")
+
+	ok := caller.final("2 INVITE")
+	if status(ok) != "200 OK" {
+		t.Fatalf("caller got %q", status(ok))
+	}
+	caller.send(caller.inDialog("ACK", ok, 2, ""))
+	caller.send(caller.inDialog("BYE", ok, 3, ""))
+	bye := desk.next("BYE")
+	desk.send(reply(bye, "200 OK"))
+	if res := caller.final("3 BYE"); status(res) != "200 OK" {
+		t.Fatalf("BYE answered %q", status(res))
+	}
+	c := cdr(t, s, "forked-call")
+	if c.Disposition != "answered" || c.HangupCause != "caller hung up" || c.Callee != "1002" {
 		t.Fatalf("CDR %+v", c)
 	}
 }
