@@ -27,6 +27,10 @@ type Config struct {
 	// ContactHost is the host:port put in Contact; empty means the
 	// client's hostname.
 	ContactHost string
+	// OnStatus, when set, is called from the registration goroutine after
+	// each REGISTER outcome, e.g. to persist it for `trunk status`
+	// (store.PutTrunkStatus); it must not block for long.
+	OnStatus func(Status)
 	// Resolve maps a host name to addresses for MatchPeer; nil uses
 	// net.DefaultResolver at New.
 	Resolve func(host string) []netip.Addr
@@ -150,11 +154,14 @@ func (m *Manager) Status() []Status {
 
 func (m *Manager) setStatus(st Status) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if old := m.status[st.Trunk]; old.State == st.State {
 		st.Since = old.Since
 	}
 	m.status[st.Trunk] = st
+	m.mu.Unlock()
+	if m.cfg.OnStatus != nil {
+		m.cfg.OnStatus(st)
+	}
 }
 
 // Run keeps every register trunk registered until ctx ends, then returns

@@ -151,8 +151,9 @@ func TestRegisterAgainstSipp(t *testing.T) {
 // reports failing with the reason and retries after a backoff.
 func TestRegisterFailureBacksOff(t *testing.T) {
 	addr, wait := sippProvider(t, "provider_reject.xml")
+	reported := make(chan Status, 10)
 	m, err := New(newClient(t), []Trunk{{Name: "provider", Type: TypeRegister, Host: addr, Username: "u", Password: "p"}},
-		Config{Logger: quiet(), Timeout: 5 * time.Second, MinBackoff: time.Second})
+		Config{Logger: quiet(), Timeout: 5 * time.Second, MinBackoff: time.Second, OnStatus: func(s Status) { reported <- s }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +164,9 @@ func TestRegisterFailureBacksOff(t *testing.T) {
 	st := m.Status()[0]
 	if st.State != StateFailing || !strings.Contains(st.Reason, "403 Account Suspended") {
 		t.Fatalf("status = %+v, want failing with 403 Account Suspended", st)
+	}
+	if r := <-reported; r.State != StateFailing || r.Trunk != "provider" {
+		t.Fatalf("OnStatus got %+v", r)
 	}
 }
 
