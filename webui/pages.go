@@ -91,6 +91,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if !auth.SameOrigin(r) {
+		http.Error(w, "cross-origin login refused", http.StatusForbidden)
+		return
+	}
 	name, pw := r.PostFormValue("username"), r.PostFormValue("password")
 	_, err := s.auth.Login(r.Context(), w, r, name, pw)
 	switch {

@@ -68,13 +68,17 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Contact != nil {
 		mux.Handle("/contact/", s.cfg.Contact)
 	}
-	return securityHeaders(http.MaxBytesHandler(mux, maxBody))
+	return securityHeaders(s.cfg.TLS, http.MaxBytesHandler(mux, maxBody))
 }
 
-// securityHeaders forbids inline scripts, framing and MIME sniffing.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders forbids inline scripts, framing and MIME sniffing, and
+// under TLS tells browsers to keep to HTTPS.
+func securityHeaders(tls bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if tls {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

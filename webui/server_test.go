@@ -32,7 +32,7 @@ type fixture struct {
 	bus *events.Bus
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), dir)
@@ -60,7 +60,7 @@ type session struct {
 	csrf   string
 }
 
-func (f *fixture) login(t *testing.T, name string, role auth.Role) session {
+func (f *fixture) login(t testing.TB, name string, role auth.Role) session {
 	t.Helper()
 	ctx := context.Background()
 	if err := f.s.Auth().CreateUser(ctx, name, role, "password-"+name, "<b>"+name+"</b>"); err != nil {
@@ -88,7 +88,7 @@ func (f *fixture) login(t *testing.T, name string, role auth.Role) session {
 
 // do sends one request through the handler; withCSRF adds the session's
 // token as a header.
-func (f *fixture) do(t *testing.T, s session, method, path, ctype, body string, withCSRF bool) *httptest.ResponseRecorder {
+func (f *fixture) do(t testing.TB, s session, method, path, ctype, body string, withCSRF bool) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	r.RemoteAddr = "192.0.2.10:4000"
@@ -201,6 +201,19 @@ func TestLoginThrottle(t *testing.T) {
 	}
 }
 
+func TestCrossOriginLoginRefused(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.login(t, "alice", auth.RoleAgent)
+	r := httptest.NewRequest("POST", "http://panel.example/login", strings.NewReader("username=alice&password=password-alice"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "https://evil.example")
+	w := httptest.NewRecorder()
+	f.s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("cross-origin login: %d", w.Code)
+	}
+}
+
 func TestCookieFlags(t *testing.T) {
 	for _, tls := range []bool{false, true} {
 		t.Run(map[bool]string{false: "http", true: "https"}[tls], func(t *testing.T) {
@@ -209,6 +222,9 @@ func TestCookieFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := f.do(t, session{}, "POST", "/login", "application/x-www-form-urlencoded", "username=bob&password=0123456789", false)
+			if hsts := w.Header().Get("Strict-Transport-Security"); (hsts != "") != tls {
+				t.Fatalf("HSTS %q under TLS=%v", hsts, tls)
+			}
 			c := w.Result().Cookies()
 			if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode || c[0].Secure != tls || c[0].Path != "/" {
 				t.Fatalf("cookie %+v", c)
