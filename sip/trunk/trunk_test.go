@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard-cc/switchboard/sip/dialplan"
 )
 
 func TestValidate(t *testing.T) {
@@ -137,5 +139,57 @@ func TestGranted(t *testing.T) {
 		if got := refreshAfter(c.granted); got != c.want {
 			t.Errorf("refreshAfter(%v) = %v, want %v", c.granted, got, c.want)
 		}
+	}
+}
+
+func TestInbound(t *testing.T) {
+	m, err := New(nil, []Trunk{
+		{Name: "gw", Type: TypePeer, Host: "192.0.2.10", CalledFrom: "to"},
+		{Name: "provider", Type: TypePeer, Host: "198.51.100.7"},
+	}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := dialplan.New(dialplan.Config{
+		Inbound: []dialplan.InboundRoute{{DID: "+33123456789", To: "flow:main"}, {DID: "+33999999999", To: "extension:1001", Trunk: "gw"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite := func(ruri, to string) *sip.Request {
+		req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: ruri, Host: "pbx"})
+		req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: "pbx"}})
+		return req
+	}
+	cases := []struct {
+		name, src string
+		req       *sip.Request
+		trunk     string
+		dest      string
+		status    int
+	}{
+		{"provider ruri", "198.51.100.7:5060", invite("0123456789", "x"), "provider", "flow:main", 0},
+		{"gateway reads To", "192.0.2.10:5060", invite("s", "0999999999"), "gw", "extension:1001", 0},
+		{"unknown source", "203.0.113.9:5060", invite("0123456789", "x"), "", "", 403},
+		{"no route", "198.51.100.7:5060", invite("0555555555", "x"), "provider", "", 404},
+		{"garbage number", "198.51.100.7:5060", invite("<script>", "x"), "provider", "", 484},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, dest, err := m.Inbound(netip.MustParseAddrPort(c.src), c.req, plan)
+			if c.status != 0 {
+				var se interface{ SIPStatus() (int, string) }
+				if !errors.As(err, &se) {
+					t.Fatalf("err = %v, want status %d", err, c.status)
+				}
+				if code, _ := se.SIPStatus(); code != c.status {
+					t.Fatalf("status %d (%v), want %d", code, err, c.status)
+				}
+				return
+			}
+			if err != nil || tr.Name != c.trunk || dest.String() != c.dest {
+				t.Fatalf("Inbound = %s, %v, %v; want %s, %s", tr.Name, dest, err, c.trunk, c.dest)
+			}
+		})
 	}
 }
