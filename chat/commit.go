@@ -68,7 +68,14 @@ func (s *Server) commit(ctx context.Context, session string, m store.ChatMessage
 	case <-s.ctx.Done():
 		return store.AddedChatMessage{}, fmt.Errorf("chat: commit: %w", ErrClosed)
 	}
-	res := <-r.reply
+	var res commitRes
+	select {
+	case res = <-r.reply:
+	case <-s.ctx.Done():
+		// Committed or not, it is not acknowledged: the sender resends it
+		// on reconnect and the client id keeps it single.
+		return store.AddedChatMessage{}, fmt.Errorf("chat: commit: %w", ErrClosed)
+	}
 	if res.err != nil {
 		return res.added, fmt.Errorf("chat: commit: %w", res.err)
 	}
