@@ -88,8 +88,8 @@ func securityHeaders(tls bool, next http.Handler) http.Handler {
 }
 
 // page guards an HTML route: anonymous GETs go to the login page.
-func (s *Server) page(min auth.Role, h http.HandlerFunc) http.Handler {
-	return s.auth.Require(min, func(w http.ResponseWriter, r *http.Request, status int) {
+func (s *Server) page(need auth.Role, h http.HandlerFunc) http.Handler {
+	return s.auth.Require(need, func(w http.ResponseWriter, r *http.Request, status int) {
 		if status == http.StatusUnauthorized && r.Method == http.MethodGet {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
@@ -99,8 +99,8 @@ func (s *Server) page(min auth.Role, h http.HandlerFunc) http.Handler {
 }
 
 // api guards a JSON route.
-func (s *Server) api(min auth.Role, h http.HandlerFunc) http.Handler {
-	return s.auth.Require(min, func(w http.ResponseWriter, r *http.Request, status int) {
+func (s *Server) api(need auth.Role, h http.HandlerFunc) http.Handler {
+	return s.auth.Require(need, func(w http.ResponseWriter, r *http.Request, status int) {
 		writeError(w, status, http.StatusText(status))
 	}, h)
 }

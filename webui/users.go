@@ -8,10 +8,6 @@ import (
 	"github.com/switchboard-cc/switchboard/webui/auth"
 )
 
-// errSelfDelete refuses an admin deleting their own account (the panel
-// would be left without a way in).
-var errSelfDelete = errors.New("webui: you cannot delete your own account")
-
 func (s *Server) deleteUser(r *http.Request) error {
 	p, _ := auth.FromContext(r.Context())
 	name := r.PathValue("name")

@@ -17,10 +17,6 @@ const (
 	PresenceOffline   = "offline"
 )
 
-// ErrUnknownAgent is returned by a Live source for an agent it does not
-// know.
-var ErrUnknownAgent = errors.New("webui: unknown agent")
-
 // Live is the distributor as the wallboard and the console see it: a
 // snapshot of queues and agents, and presence changes. Agents are named by
 // their web panel user name. The distributor publishes on the event bus

@@ -281,9 +281,9 @@ func FromContext(ctx context.Context) (Principal, bool) {
 }
 
 // Require wraps next so that it runs only for an authenticated user whose
-// role allows min, and, for methods other than GET, HEAD and OPTIONS, only
+// role allows need, and, for methods other than GET, HEAD and OPTIONS, only
 // with a valid CSRF token. Refusals go to deny with the HTTP status to use.
-func (m *Manager) Require(min Role, deny func(w http.ResponseWriter, r *http.Request, status int), next http.Handler) http.Handler {
+func (m *Manager) Require(need Role, deny func(w http.ResponseWriter, r *http.Request, status int), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := m.Authenticate(r)
 		switch {
@@ -293,7 +293,7 @@ func (m *Manager) Require(min Role, deny func(w http.ResponseWriter, r *http.Req
 		case err != nil:
 			deny(w, r, http.StatusInternalServerError)
 			return
-		case !p.Role.Allows(min):
+		case !p.Role.Allows(need):
 			deny(w, r, http.StatusForbidden)
 			return
 		}

@@ -25,5 +25,5 @@ func (r Role) rank() int {
 // Valid reports whether r is one of the three roles.
 func (r Role) Valid() bool { return r.rank() > 0 }
 
-// Allows reports whether a user with role r may do what needs role min.
-func (r Role) Allows(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+// Allows reports whether a user with role r may do what needs role need.
+func (r Role) Allows(need Role) bool { return r.Valid() && r.rank() >= need.rank() }
