@@ -333,8 +333,16 @@ func TestConversation(t *testing.T) {
 
 	v.send(map[string]any{"type": "transcript"})
 	v.expect("transcript_sent")
+	for range maxTranscripts - 1 {
+		v.send(map[string]any{"type": "transcript", "email": "someone@else.example"})
+		v.expect("transcript_sent")
+	}
+	v.send(map[string]any{"type": "transcript", "email": "spam@victim.example"})
+	if e := v.expect("error"); e["code"] != "limit" {
+		t.Fatalf("transcript over the limit: %v", e)
+	}
 	r.mail.mu.Lock()
-	if len(r.mail.sent) != 1 || r.mail.to[0] != "marie@example.com" || len(r.mail.sent[0].Messages) != 2 {
+	if len(r.mail.sent) != maxTranscripts || r.mail.to[0] != "marie@example.com" || len(r.mail.sent[0].Messages) != 2 {
 		t.Fatalf("transcript %v to %v", r.mail.sent, r.mail.to)
 	}
 	r.mail.mu.Unlock()

@@ -67,6 +67,7 @@ type session struct {
 	offer     *time.Timer // ring-no-answer of the current offer
 	declined  map[string]bool
 	visitors  map[*conn]struct{}
+	mailed    int // transcripts sent, bounded by maxTranscripts
 }
 
 // agentState is one agent known to the chat side.

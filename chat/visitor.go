@@ -37,6 +37,9 @@ type inFrame struct {
 const (
 	maxField = 200
 	maxCID   = 64
+	// maxTranscripts bounds the transcripts one chat may send, so that
+	// the widget cannot be used to mail strangers.
+	maxTranscripts = 3
 )
 
 // Handler returns the public handler, to mount under /chat/ (with the
@@ -427,7 +430,15 @@ func (v *visitor) transcript(ctx context.Context, f inFrame) {
 	}
 	s.mu.Lock()
 	t := Transcript{Session: v.ss.row.ID, Widget: v.ss.row.Widget, Name: v.ss.row.Name, Messages: hist}
+	over := v.ss.mailed >= maxTranscripts
+	if !over {
+		v.ss.mailed++
+	}
 	s.mu.Unlock()
+	if over {
+		v.fail("limit", fmt.Errorf("chat: transcript already sent %d times", maxTranscripts))
+		return
+	}
 	if err := s.cfg.Mailer.SendTranscript(ctx, addr, t); err != nil {
 		s.log.Error("chat: transcript", "chat", t.Session, "err", err)
 		v.fail("failed", fmt.Errorf("chat: transcript not sent, please retry"))
