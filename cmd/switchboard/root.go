@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 		newMailboxCmd(g),
 		newFlowCmd(g),
 		newReportCmd(g),
+		newTrunkCmd(g),
 	)
 	return root
 }

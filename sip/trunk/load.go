@@ -1,0 +1,106 @@
+package trunk
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/sip/dialplan"
+	"github.com/switchboard-cc/switchboard/sip/tollfraud"
+)
+
+// Setup is the stored phone-network configuration, ready to use.
+type Setup struct {
+	// Trunks feed New.
+	Trunks []Trunk
+	// Plan routes inbound and outbound numbers.
+	Plan *dialplan.Dialplan
+	// Fraud configures tollfraud.New (add the Bus and Logger).
+	Fraud tollfraud.Config
+	// Permissions gives each extension's class and caller ID; extensions
+	// missing here are dialplan.ClassNational without caller ID.
+	Permissions map[string]Permission
+}
+
+// Permission is an extension's outbound class and own caller ID.
+type Permission struct {
+	Class    dialplan.Class
+	CallerID string
+}
+
+// Caller returns the dialplan caller for an authenticated extension.
+func (s *Setup) Caller(extension string, authenticated bool) dialplan.Caller {
+	p, ok := s.Permissions[extension]
+	if !ok {
+		p.Class = dialplan.ClassNational
+	}
+	return dialplan.Caller{Extension: extension, Authenticated: authenticated, Class: p.Class, CallerID: p.CallerID}
+}
+
+// Load reads trunks, routes and permissions from the store and validates
+// them as the server will use them.
+func Load(ctx context.Context, st *store.Store) (*Setup, error) {
+	recs, err := st.Trunks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Setup{Permissions: map[string]Permission{}}
+	cfg := dialplan.Config{Countries: map[string]dialplan.Country{}, TrunkCallerID: map[string]string{}}
+	for _, r := range recs {
+		t := Trunk{Name: r.Name, Type: r.Type, Host: r.Host, Username: r.Username, Password: r.Password,
+			Transport: r.Transport, Codecs: r.Codecs, DTMF: r.DTMF, OutboundProxy: r.OutboundProxy,
+			Country:    dialplan.Country{Code: r.CountryCode, NationalPrefix: r.NationalPrefix, InternationalPrefix: r.InternationalPrefix},
+			CalledFrom: r.CalledFrom, Expiry: time.Duration(r.ExpirySeconds) * time.Second}
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
+		s.Trunks = append(s.Trunks, t)
+		cfg.Countries[t.Name] = t.Country
+		if len(r.DIDs) > 0 {
+			cfg.TrunkCallerID[t.Name] = r.DIDs[0]
+		}
+	}
+	routes, err := st.Routes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range routes.Inbound {
+		cfg.Inbound = append(cfg.Inbound, dialplan.InboundRoute{DID: in.DID, To: in.To, Trunk: in.Trunk})
+	}
+	for _, o := range routes.Outbound {
+		cfg.Outbound = append(cfg.Outbound, dialplan.OutboundRoute{Pattern: o.Pattern, Strip: o.Strip, Prepend: o.Prepend,
+			Trunks: o.Trunks, Class: o.Class, Emergency: o.Emergency, CallerID: o.CallerID})
+	}
+	cfg.Emergency = routes.Emergency
+	if s.Plan, err = dialplan.New(cfg); err != nil {
+		return nil, fmt.Errorf("trunk: load routes: %w", err)
+	}
+	perms, err := st.Permissions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.Fraud.PerExtension = map[string]tollfraud.Limits{}
+	for _, p := range perms {
+		class, err := dialplan.ParseClass(p.Class)
+		if err != nil {
+			return nil, fmt.Errorf("trunk: load permissions of %s: %w", p.Extension, err)
+		}
+		s.Permissions[p.Extension] = Permission{Class: class, CallerID: p.CallerID}
+		s.Fraud.PerExtension[p.Extension] = tollfraud.Limits{MaxConcurrent: p.MaxConcurrent,
+			InternationalPerDay: time.Duration(p.InternationalMinutes) * time.Minute}
+	}
+	return s, nil
+}
+
+// StoreStatus returns a Config.OnStatus that records each trunk's state in
+// the store for `switchboard trunk status`; write errors go to log.
+func StoreStatus(ctx context.Context, st *store.Store, log *slog.Logger) func(Status) {
+	return func(s Status) {
+		err := st.PutTrunkStatus(ctx, store.TrunkStatus{Name: s.Trunk, State: s.State, Reason: s.Reason, Expires: s.Expires, Updated: time.Now()})
+		if err != nil {
+			log.Warn("trunk: record status", "trunk", s.Trunk, "err", err)
+		}
+	}
+}
