@@ -332,6 +332,13 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		<-bridged
 	}()
 	if err := c.a.RespondSDP(ansA); err != nil {
+		if c.a.LoadState() == sip.DialogStateEnded {
+			// The caller's BYE overtook its ACK: requests are handled
+			// concurrently, so this is a hangup, not a lost ACK.
+			c.cdr.HangupCause = causeCallerBye
+			c.byeB(causeCallerBye)
+			return
+		}
 		c.cdr.HangupCause = "caller never acknowledged the answer"
 		c.byeB(c.cdr.HangupCause)
 		c.byeA()
