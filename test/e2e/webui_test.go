@@ -75,7 +75,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 
 // TestWebUIAdminFlow drives the panel in Chromium: the admin signs in with
 // the password printed at first start, adds an extension and an agent user,
-// sees a bad YAML file named at its line while typing, and the agent signs
+// sees a bad extension and a flow with a dangling menu option named at their
+// lines while typing, and the agent signs
 // in from a second browser and cannot open the admin pages.
 func TestWebUIAdminFlow(t *testing.T) {
 	chromium := peertest.Binary(t, "chromium")
@@ -145,7 +146,10 @@ func TestWebUIAdminFlow(t *testing.T) {
 		t.Fatalf("add agent user: %v", err)
 	}
 
-	bad := "extensions:\n  - number: \"1001\"\n    password: desk-secret-1\n  - number: \"12x\"\n    password: desk-secret-2\n"
+	bad := "extensions:\n  - number: \"1001\"\n    password: desk-secret-1\n  - number: \"12x\"\n    password: desk-secret-2\n" +
+		"flows:\n  - name: main\n    number: \"600\"\n    start: welcome\n    nodes:\n" +
+		"      welcome: {type: menu, prompt: welcome, title: \"How can we help?\", options: {\"1\": sales, \"2\": nowhere}}\n" +
+		"      sales: {type: hangup}\n"
 	err = chromedp.Do(admin,
 		chromedp.Navigate(base+"/admin/config"),
 		chromedp.WaitVisible(chromedp.CSS("#validation.ok")),
@@ -157,7 +161,7 @@ func TestWebUIAdminFlow(t *testing.T) {
 		t.Fatalf("live validation: %v", err)
 	}
 	live, err := chromedp.Run(admin, chromedp.Text(chromedp.CSS("#live-errors")))
-	if err != nil || !strings.Contains(live, "line 4: extensions[1].number") {
+	if err != nil || !strings.Contains(live, "line 4: extensions[1].number") || !strings.Contains(live, "line 11: flows[0]") {
 		t.Fatalf("live errors %q, %v", live, err)
 	}
 	screenshot(t, admin, "webui-config-error")
