@@ -122,43 +122,6 @@ type Node struct {
 	Fallback string
 }
 
-// Edges returns the nodes n may lead to on the given face, each with the
-// field that names it, in a stable order.
-func (n *Node) Edges(face Face) []Edge {
-	var out []Edge
-	add := func(field, to string) {
-		if to != "" {
-			out = append(out, Edge{Field: field, To: to})
-		}
-	}
-	if !n.On(face) {
-		add("fallback", n.Fallback)
-		return out
-	}
-	switch n.Type {
-	case Menu:
-		for _, o := range n.Options {
-			add("options."+o.Digit, o.Next)
-		}
-		add("invalid", n.Invalid)
-	case Play, Collect, Link:
-		add("next", n.Next)
-	case Hours:
-		add("open", n.Open)
-		add("closed", n.Closed)
-	case Condition:
-		add("then", n.Then)
-		add("else", n.Else)
-	}
-	return out
-}
-
-// Edge is a link from a node to another, through the named field.
-type Edge struct {
-	Field string
-	To    string
-}
-
 // Face is one of the two ways a flow is walked.
 type Face string
 
@@ -177,16 +140,6 @@ func (n *Node) On(face Face) bool {
 		return face == Voice
 	}
 	return true
-}
-
-// takesInput reports whether the voice face waits for the caller at n, or
-// the node ends the walk, so that a cycle through it is not a busy loop.
-func (n *Node) takesInput() bool {
-	switch n.Type {
-	case Menu, Collect, Queue, Extension, Callback, Voicemail, Hangup, Chat, EmailForm:
-		return true
-	}
-	return false
 }
 
 // Option returns the menu option for digit.

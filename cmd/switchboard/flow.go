@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
-	"github.com/switchboard-cc/switchboard/ivr"
 	"github.com/switchboard-cc/switchboard/ivr/calendar"
 )
 
@@ -72,9 +70,10 @@ func newFlowCmd(g *globals) *cobra.Command {
 	validate := &cobra.Command{
 		Use:   "validate FILE.yaml",
 		Short: "Check the flows and calendars of a configuration file for both faces",
-		Long: "Check the flows and calendars of a configuration file: the file's own checks, then\n" +
-			"unreachable nodes, loops with no input, missing prompts and face-only nodes without\n" +
-			"a fallback. Each problem names the flow, the node and the line. Use - for standard input.",
+		Long: "Check the flows and calendars of a configuration file for both faces: unknown node\n" +
+			"references, unreachable nodes, loops with no input, missing prompts, face-only nodes\n" +
+			"without a fallback, calendar hours. Each problem names the flow, the node and the line.\n" +
+			"Use - for standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readFileArg(cmd, args[0])
@@ -106,8 +105,9 @@ func readFileArg(cmd *cobra.Command, name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-// validateFlowFile runs the file's checks (an error) and then the flow
-// graph checks (problems, each with its line).
+// validateFlowFile runs the file's checks, which include every flow check
+// (an error naming flow, node and line), then parses each calendar's hours
+// (problems, each with its line).
 func validateFlowFile(data []byte) ([]string, error) {
 	f, err := config.Parse(data)
 	if err != nil {
@@ -122,23 +122,6 @@ func validateFlowFile(data []byte) ([]string, error) {
 		if _, err := calendar.FromConfig(c, zone); err != nil {
 			path := fmt.Sprintf("calendars[%d]", i)
 			problems = append(problems, fmt.Sprintf("%s (line %d): calendar %s: %v", path, config.LineOf(data, path), c.Name, err))
-		}
-	}
-	for i, cf := range f.Flows {
-		err := ivr.Validate(ivr.FromConfig(cf))
-		var es ivr.Errors
-		if !errors.As(err, &es) {
-			continue
-		}
-		for _, e := range es {
-			path := fmt.Sprintf("flows[%d]", i)
-			if e.Node != "" {
-				path += ".nodes." + e.Node
-			}
-			if e.Field != "" {
-				path += "." + e.Field
-			}
-			problems = append(problems, fmt.Sprintf("%s (line %d): %v", path, config.LineOf(data, path), e))
 		}
 	}
 	return problems, nil

@@ -44,10 +44,10 @@ func TestFlowValidate(t *testing.T) {
 		want           string
 	}{
 		{"valid", "", "", "valid"},
-		{"unreachable", `      bye: {type: hangup}`, "      bye: {type: hangup}\n      orphan: {type: hangup}", "flows[0].nodes.orphan (line 14): ivr: flow main node orphan: unreachable"},
-		{"missing prompt", `{type: play, prompt: closed, next: bye}`, `{type: play, next: bye}`, "flows[0].nodes.closed.prompt (line 12): ivr: flow main node closed prompt: a play node needs prompt"},
+		{"unreachable", `      bye: {type: hangup}`, "      bye: {type: hangup}\n      orphan: {type: hangup}", "flows[0].nodes.orphan (line 14): flow main node orphan: unreachable"},
+		{"missing prompt", `{type: play, prompt: closed, next: bye}`, `{type: play, next: bye}`, "flows[0].nodes.closed.prompt (line 12): flow main node closed: a play node needs prompt"},
 		{"no-input loop", `next: bye}`, `next: support}`, "loop with no input"},
-		{"web-only chat", `sales: {type: queue, queue: sales}`, `sales: {type: chat, queue: sales}`, "flows[0].nodes.sales.fallback (line 9): ivr: flow main node sales fallback: chat node is reachable from the voice face"},
+		{"web-only chat", `sales: {type: queue, queue: sales}`, `sales: {type: chat, queue: sales}`, "flows[0].nodes.sales.fallback (line 9): flow main node sales: chat node is reachable from the voice face"},
 		{"file error", `calendar: office`, `calendar: shop`, `unknown calendar "shop"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -132,9 +133,8 @@ func validateCalendars(v *Validator, cals []Calendar) map[string]bool {
 	return names
 }
 
-// validateFlows checks names, node types and that every reference names
-// a node of the flow and every hours node a calendar of calendars (nil:
-// not checked).
+// validateFlows checks names, each flow with CheckFlow, and that every
+// hours node names a calendar of calendars (nil: not checked).
 func validateFlows(v *Validator, flows []Flow, calendars map[string]bool) {
 	seen := map[string]bool{}
 	for i, f := range flows {
@@ -145,10 +145,16 @@ func validateFlows(v *Validator, flows []Flow, calendars map[string]bool) {
 			v.Errorf(path+".name", "flow %s is defined twice", f.Name)
 		}
 		seen[f.Name] = true
-		if f.Start == "" {
-			v.Errorf(path+".start", "flow %s: required", f.Name)
-		} else if _, ok := f.Nodes[f.Start]; !ok {
-			v.Errorf(path+".start", "flow %s: start node %q does not exist", f.Name, f.Start)
+		for _, p := range CheckFlow(f) {
+			fp, who := path, "flow "+f.Name
+			if p.Node != "" {
+				fp += ".nodes." + p.Node
+				who += " node " + p.Node
+			}
+			if p.Field != "" {
+				fp += "." + p.Field
+			}
+			v.Errorf(fp, "%s: %s", who, p.Msg)
 		}
 		ids := make([]string, 0, len(f.Nodes))
 		for id := range f.Nodes {
@@ -158,14 +164,6 @@ func validateFlows(v *Validator, flows []Flow, calendars map[string]bool) {
 		for _, id := range ids {
 			n := f.Nodes[id]
 			np := path + ".nodes." + id
-			if !slices.Contains(flowNodeTypes, n.Type) {
-				v.Errorf(np+".type", "flow %s node %s: unknown type %q (one of %v)", f.Name, id, n.Type, flowNodeTypes)
-			}
-			for _, r := range n.refs() {
-				if _, ok := f.Nodes[r[1]]; !ok {
-					v.Errorf(np+"."+r[0], "flow %s node %s: refers to unknown node %q", f.Name, id, r[1])
-				}
-			}
 			if n.Type == "hours" && n.Calendar != "" && calendars != nil && !calendars[n.Calendar] {
 				v.Errorf(np+".calendar", "flow %s node %s: unknown calendar %q", f.Name, id, n.Calendar)
 			}
@@ -265,4 +263,237 @@ func exportIVR(ctx context.Context, st *store.Store, f *File) error {
 	}
 	f.Flows, err = ExportFlows(ctx, st)
 	return err
+}
+
+// FlowProblem is one problem CheckFlow found: the node (empty for the flow
+// itself), the node's field, and what is wrong.
+type FlowProblem struct {
+	Node, Field, Msg string
+}
+
+// CheckFlow checks a flow for both faces, the phone and the web contact
+// page: a missing or unknown start, node types, the fields each type
+// requires (prompts, titles, queue…), references to unknown nodes, nodes
+// no face reaches, cycles that take no input from the caller, and
+// face-only nodes (chat and email-form on the web; collect, extension and
+// voicemail on the phone) reachable from the other face without a
+// fallback. Problems come in a stable order.
+func CheckFlow(f Flow) []FlowProblem {
+	var out []FlowProblem
+	add := func(node, field, format string, args ...any) {
+		out = append(out, FlowProblem{Node: node, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if f.Start == "" {
+		add("", "start", "a flow needs a start node")
+	} else if _, ok := f.Nodes[f.Start]; !ok {
+		add("", "start", "start node %q does not exist", f.Start)
+	}
+	ids := make([]string, 0, len(f.Nodes))
+	for id := range f.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		checkFlowNode(id, f.Nodes[id], add)
+	}
+	for _, id := range ids {
+		for _, r := range f.Nodes[id].refs() {
+			if _, ok := f.Nodes[r[1]]; !ok {
+				add(id, r[0], "refers to unknown node %q", r[1])
+			}
+		}
+	}
+	if _, ok := f.Nodes[f.Start]; !ok {
+		return out
+	}
+	reached := map[string]bool{}
+	for _, face := range []string{"voice", "web"} {
+		seen := reachFlow(f, face)
+		for _, id := range ids {
+			n := f.Nodes[id]
+			if !seen[id] {
+				continue
+			}
+			reached[id] = true
+			if !n.on(face) && n.Fallback == "" {
+				add(id, "fallback", "%s node is reachable from the %s face, which has no %s: give it a fallback", n.Type, face, n.Type)
+			}
+		}
+		if cyc := busyLoop(f, ids, face); cyc != "" {
+			add(cyc, "", "loop with no input from the caller on the %s face", face)
+		}
+	}
+	for _, id := range ids {
+		if !reached[id] {
+			add(id, "", "unreachable from start node %q", f.Start)
+		}
+	}
+	return out
+}
+
+func checkFlowNode(id string, n FlowNode, add func(node, field, format string, args ...any)) {
+	if !slices.Contains(flowNodeTypes, n.Type) {
+		add(id, "type", "unknown node type %q (one of %v)", n.Type, flowNodeTypes)
+		return
+	}
+	need := func(field, v string) {
+		if v == "" {
+			add(id, field, "a %s node needs %s", n.Type, field)
+		}
+	}
+	switch n.Type {
+	case "menu":
+		need("prompt", n.Prompt)
+		need("title", n.Title)
+		if len(n.Options) == 0 {
+			add(id, "options", "a menu needs at least one option")
+		}
+		digits := make([]string, 0, len(n.Options))
+		for d := range n.Options {
+			digits = append(digits, d)
+		}
+		sort.Strings(digits)
+		for _, d := range digits {
+			if len(d) != 1 || !strings.Contains("0123456789#", d) {
+				add(id, "options."+d, "option keys are single digits 0-9 or #")
+			}
+		}
+		if n.Retries < 0 {
+			add(id, "retries", "must not be negative")
+		}
+	case "play":
+		need("prompt", n.Prompt)
+	case "collect":
+		need("prompt", n.Prompt)
+		need("var", n.Var)
+		need("next", n.Next)
+		if n.Min < 0 || n.Max < 1 || n.Min > n.Max {
+			add(id, "max", "need 0 <= min <= max and max >= 1, got min %d max %d", n.Min, n.Max)
+		}
+		if n.Terminator != "" && n.Terminator != "#" && n.Terminator != "*" {
+			add(id, "terminator", "must be # or *")
+		}
+	case "hours":
+		need("calendar", n.Calendar)
+		need("open", n.Open)
+		need("closed", n.Closed)
+	case "condition":
+		need("then", n.Then)
+		need("else", n.Else)
+		switch n.Test {
+		case "agents-available", "wait-above":
+			need("queue", n.Queue)
+			need("channel", n.Channel)
+			if n.Test == "wait-above" && n.Wait <= 0 {
+				add(id, "wait", "a wait-above condition needs a positive wait")
+			}
+		case "digits-collected":
+			need("var", n.Var)
+		case "known-caller":
+		default:
+			add(id, "test", "unknown test %q (agents-available, wait-above, known-caller, digits-collected)", n.Test)
+		}
+	case "queue", "callback", "chat", "email-form":
+		need("queue", n.Queue)
+	case "extension":
+		need("extension", n.Extension)
+	case "link":
+		need("url", n.URL)
+		need("prompt", n.Prompt)
+	case "voicemail":
+		need("prompt", n.Prompt)
+		need("queue", n.Queue)
+	}
+}
+
+// on reports whether the node's type exists on face ("voice" or "web").
+func (n FlowNode) on(face string) bool {
+	switch n.Type {
+	case "chat", "email-form":
+		return face == "web"
+	case "collect", "extension", "voicemail":
+		return face == "voice"
+	}
+	return true
+}
+
+// edges returns the nodes n leads to on face.
+func (n FlowNode) edges(face string) []string {
+	if !n.on(face) {
+		if n.Fallback == "" {
+			return nil
+		}
+		return []string{n.Fallback}
+	}
+	var out []string
+	for _, r := range n.refs() {
+		if r[0] != "fallback" {
+			out = append(out, r[1])
+		}
+	}
+	return out
+}
+
+// takesInput reports whether a walk waits for the caller at n or ends
+// there, so that a cycle through it is not a busy loop.
+func (n FlowNode) takesInput(face string) bool {
+	if !n.on(face) {
+		return false
+	}
+	switch n.Type {
+	case "menu", "collect", "queue", "extension", "callback", "voicemail", "hangup", "chat", "email-form":
+		return true
+	}
+	return false
+}
+
+func reachFlow(f Flow, face string) map[string]bool {
+	seen := map[string]bool{}
+	stack := []string{f.Start}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n, ok := f.Nodes[id]
+		if !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		stack = append(stack, n.edges(face)...)
+	}
+	return seen
+}
+
+// busyLoop returns a node on a cycle of nodes that take no input on face,
+// or "".
+func busyLoop(f Flow, ids []string, face string) string {
+	const (
+		unseen = iota
+		open
+		done
+	)
+	state := map[string]int{}
+	var visit func(id string) string
+	visit = func(id string) string {
+		n, ok := f.Nodes[id]
+		if !ok || n.takesInput(face) || state[id] == done {
+			return ""
+		}
+		if state[id] == open {
+			return id
+		}
+		state[id] = open
+		for _, to := range n.edges(face) {
+			if c := visit(to); c != "" {
+				return c
+			}
+		}
+		state[id] = done
+		return ""
+	}
+	for _, id := range ids {
+		if c := visit(id); c != "" {
+			return c
+		}
+	}
+	return ""
 }

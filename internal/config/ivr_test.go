@@ -56,7 +56,11 @@ func TestIVRErrorsNameFlowNodeAndLine(t *testing.T) {
 		want           string
 	}{
 		{"unknown option target", `"2": support}`, `"2": suport}`, `flows[0].nodes.welcome.options.2 (line 8): flow main node welcome: refers to unknown node "suport"`},
-		{"unknown type", `{type: hangup}`, `{type: hang-up}`, `flows[0].nodes.bye.type (line 13): flow main node bye: unknown type "hang-up"`},
+		{"unknown type", `{type: hangup}`, `{type: hang-up}`, `flows[0].nodes.bye.type (line 13): flow main node bye: unknown node type "hang-up"`},
+		{"unreachable at import", `      bye: {type: hangup}`, "      bye: {type: hangup}\n      orphan: {type: hangup}", `flows[0].nodes.orphan (line 14): flow main node orphan: unreachable from start node "welcome"`},
+		{"no-input loop at import", `next: bye}`, `next: support}`, `flows[0].nodes.closed (line 12): flow main node closed: loop with no input from the caller on the voice face`},
+		{"missing prompt at import", `prompt: closed, `, ``, `flows[0].nodes.closed.prompt (line 12): flow main node closed: a play node needs prompt`},
+		{"chat without voice fallback at import", `{type: queue, queue: sales, intent: buy}`, `{type: chat, queue: sales}`, `flows[0].nodes.sales.fallback (line 9): flow main node sales: chat node is reachable from the voice face`},
 		{"unknown calendar", `calendar: office`, `calendar: shop`, `flows[0].nodes.support.calendar (line 10): flow main node support: unknown calendar "shop"`},
 		{"unknown start", `start: welcome`, `start: hello`, `flows[0].start (line 6): flow main: start node "hello" does not exist`},
 		{"bad zone", `Europe/Paris`, `Europe/Lutece`, `calendars[0].timezone (line 2): unknown time zone`},
