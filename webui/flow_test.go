@@ -30,3 +30,32 @@ func TestFlowErrorNamedAtItsLine(t *testing.T) {
 		t.Fatalf("flow error not at its line: %+v", v.Errors)
 	}
 }
+
+func TestFlowTreePage(t *testing.T) {
+	f := newFixture(t, Config{})
+	admin := f.login(t, "admin1", auth.RoleAdmin)
+	flow := `flows:
+  - name: main
+    number: "600"
+    start: welcome
+    nodes:
+      welcome: {type: menu, prompt: welcome, title: "<b>How</b> can we help?", options: {"1": sales, "2": closed}}
+      sales: {type: queue, queue: sales, intent: buy}
+      closed: {type: play, prompt: closed, next: welcome}
+`
+	if w := f.do(t, admin, "PUT", "/api/v1/config", "application/yaml", flow, true); w.Code != 204 {
+		t.Fatalf("import: %d %s", w.Code, w.Body)
+	}
+	body := f.do(t, admin, "GET", "/admin/flows", "", "", false).Body.String()
+	for _, want := range []string{"press 1", "press 2", "queue sales", "shown above", "&lt;b&gt;How&lt;/b&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("flow tree lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<b>How</b>") {
+		t.Error("flow title rendered as HTML")
+	}
+	if i, j := strings.Index(body, "press 1"), strings.Index(body, "press 2"); i > j {
+		t.Error("options out of order")
+	}
+}

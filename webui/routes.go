@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/users", s.page(auth.RoleAdmin, s.usersSubmit))
 	mux.Handle("POST /admin/users/{name}/delete", s.page(auth.RoleAdmin, s.userDeleteSubmit))
 	mux.Handle("POST /admin/users/{name}/password", s.page(auth.RoleAdmin, s.userPasswordSubmit))
+	mux.Handle("GET /admin/flows", s.page(auth.RoleAdmin, s.flowsPage))
 	mux.Handle("GET /admin/config", s.page(auth.RoleAdmin, s.configPage))
 	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
 

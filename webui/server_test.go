@@ -117,6 +117,7 @@ var adminRoutes = []struct {
 	{"GET", "/admin/users", "", ""},
 	{"POST", "/admin/users", "application/x-www-form-urlencoded", "username=zed&role=admin&password=0123456789"},
 	{"GET", "/admin/config", "", ""},
+	{"GET", "/admin/flows", "", ""},
 	{"POST", "/admin/config", "application/x-www-form-urlencoded", "yaml=extensions%3A%20%5B%5D"},
 	{"GET", "/api/v1/extensions", "", ""},
 	{"POST", "/api/v1/extensions", "application/json", `{"number":"1002","name":"y","password":"secret-pass-2"}`},
