@@ -251,6 +251,19 @@ func TestOriginAndAuth(t *testing.T) {
 			}
 		})
 	}
+	// A configuration import adds a widget at once.
+	if err := r.srv.SetWidgets([]Widget{{Name: "other", Queue: "sales", Origins: []string{testOrigin}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.dial("/chat/ws?widget=other", http.Header{"Origin": {testOrigin}}); err != nil {
+		t.Fatalf("new widget: %v", err)
+	}
+	if _, resp, err := r.dial("/chat/ws?widget=website", http.Header{"Origin": {testOrigin}}); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("removed widget still served: %v", err)
+	}
+	if err := r.srv.SetWidgets([]Widget{{Name: "bad"}}); err == nil {
+		t.Fatal("invalid widgets accepted")
+	}
 	if code := r.getJSON("/agent/chat/chats", "", nil); code != http.StatusUnauthorized {
 		t.Fatalf("chats without agent: %d", code)
 	}

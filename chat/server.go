@@ -37,19 +37,19 @@ type Message struct {
 // Server runs the web chat of one appliance. Its handlers are Handler (the
 // public widget and visitor WebSocket) and AgentHandler (the console side).
 type Server struct {
-	st      *store.Store
-	dir     *customer.Directory
-	cfg     Config
-	log     *slog.Logger
-	widgets map[string]Widget
-	origins map[string]map[string]bool // widget → canonical origins
-	ctx     context.Context            // cancelled by Close: ends every connection
-	cancel  context.CancelFunc
+	st     *store.Store
+	dir    *customer.Directory
+	cfg    Config
+	log    *slog.Logger
+	ctx    context.Context // cancelled by Close: ends every connection
+	cancel context.CancelFunc
 
 	commits chan commitReq // to the group committer
 	done    sync.WaitGroup // the committer
 
 	mu       sync.Mutex // guards the following fields
+	widgets  map[string]Widget
+	origins  map[string]map[string]bool // widget → canonical origins
 	sessions map[string]*session
 	byToken  map[string]*session // widget+"\x00"+token → open session
 	waiting  []*session          // queued sessions, oldest first (transfers go first)
@@ -88,17 +88,9 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Conf
 	cfg.setDefaults()
 	s := &Server{
 		st: st, dir: dir, cfg: cfg, log: cfg.Logger,
-		widgets: map[string]Widget{}, origins: map[string]map[string]bool{},
 		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]*agentState{}, perIP: map[string]int{},
 	}
-	for _, w := range cfg.Widgets {
-		s.widgets[w.Name] = w
-		s.origins[w.Name] = map[string]bool{}
-		for _, o := range w.Origins {
-			c, _ := canonicalOrigin(o)
-			s.origins[w.Name][c] = true
-		}
-	}
+	s.setWidgetsLocked(cfg.Widgets)
 	rows, err := st.OpenChatSessions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("chat: reload: %w", err)
@@ -118,6 +110,31 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Conf
 	s.commits = make(chan commitReq, maxBatch)
 	s.done.Go(func() { s.commitLoop(s.ctx) })
 	return s, nil
+}
+
+// SetWidgets replaces the widgets (after a configuration import): new
+// visitor connections see them at once; open chats keep their queue.
+func (s *Server) SetWidgets(ws []Widget) error {
+	if err := (Config{Widgets: ws}).Validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setWidgetsLocked(ws)
+	return nil
+}
+
+func (s *Server) setWidgetsLocked(ws []Widget) {
+	s.widgets = make(map[string]Widget, len(ws))
+	s.origins = make(map[string]map[string]bool, len(ws))
+	for _, w := range ws {
+		s.widgets[w.Name] = w
+		s.origins[w.Name] = map[string]bool{}
+		for _, o := range w.Origins {
+			c, _ := canonicalOrigin(o)
+			s.origins[w.Name][c] = true
+		}
+	}
 }
 
 // Close ends every visitor and agent connection (the handlers return) and

@@ -55,12 +55,15 @@ func (s *Server) Handler() http.Handler {
 // checkOrigin returns the widget of r when r's Origin is allowed for it.
 func (s *Server) checkOrigin(r *http.Request) (Widget, error) {
 	name := r.URL.Query().Get("widget")
+	s.mu.Lock()
 	w, ok := s.widgets[name]
+	allowed := s.origins[name]
+	s.mu.Unlock()
 	if !ok {
 		return w, fmt.Errorf("%w: %q", ErrUnknownWidget, name)
 	}
 	o, err := canonicalOrigin(r.Header.Get("Origin"))
-	if err != nil || !s.origins[name][o] {
+	if err != nil || !allowed[o] {
 		return w, fmt.Errorf("%w: %q for widget %q", ErrOrigin, r.Header.Get("Origin"), name)
 	}
 	return w, nil
