@@ -175,6 +175,25 @@ func TestWebUIAdminFlow(t *testing.T) {
 	if exts, _ := st.Extensions(ctx); len(exts) != 1 || exts[0].Name != "Front <b>desk</b>" {
 		t.Fatalf("a bad file changed the store: %+v", exts)
 	}
+	good := "flows:\n  - name: main\n    number: \"600\"\n    start: welcome\n    nodes:\n" +
+		"      welcome: {type: menu, prompt: welcome, title: \"How can we help?\", options: {\"1\": sales, \"2\": closed}}\n" +
+		"      sales: {type: queue, queue: sales, intent: buy}\n" +
+		"      closed: {type: play, prompt: closed, next: welcome}\n"
+	err = chromedp.Do(admin,
+		chromedp.Navigate(base+"/admin/config"),
+		chromedp.WaitVisible(chromedp.CSS("#validation.ok")),
+		chromedp.Clear(chromedp.CSS("#yaml")),
+		chromedp.SendKeys(chromedp.CSS("#yaml"), good),
+		chromedp.WaitVisible(chromedp.CSS("#validation.ok")),
+		chromedp.Click(chromedp.CSS(`form.editor button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+		chromedp.Navigate(base+"/admin/flows"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-flow="main"]`)),
+	)
+	if err != nil {
+		t.Fatalf("apply a good flow: %v", err)
+	}
+	screenshot(t, admin, "webui-flows")
 	err = chromedp.Do(admin, chromedp.Navigate(base+"/admin/extensions"), chromedp.WaitVisible(chromedp.CSS("#extensions")))
 	if err != nil {
 		t.Fatal(err)
