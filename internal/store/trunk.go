@@ -294,3 +294,34 @@ func (s *Store) TrunkStatus(ctx context.Context, name string) (st TrunkStatus, o
 	st.Updated = time.UnixMilli(upd)
 	return st, true, nil
 }
+
+// AddInternationalUsage adds answered international call time to an
+// extension's total for day (YYYY-MM-DD).
+func (s *Store) AddInternationalUsage(ctx context.Context, extension, day string, d time.Duration) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO international_usage (extension, day, seconds) VALUES (?, ?, ?)
+		ON CONFLICT (extension, day) DO UPDATE SET seconds = seconds + excluded.seconds`, extension, day, int64(d.Round(time.Second)/time.Second))
+	if err != nil {
+		return fmt.Errorf("store: international usage %s: %w", extension, err)
+	}
+	return nil
+}
+
+// InternationalUsage returns each extension's international call time on
+// day (YYYY-MM-DD).
+func (s *Store) InternationalUsage(ctx context.Context, day string) (map[string]time.Duration, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT extension, seconds FROM international_usage WHERE day = ?`, day)
+	if err != nil {
+		return nil, fmt.Errorf("store: international usage: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Duration{}
+	for rows.Next() {
+		var ext string
+		var secs int64
+		if err := rows.Scan(&ext, &secs); err != nil {
+			return nil, fmt.Errorf("store: international usage: %w", err)
+		}
+		out[ext] = time.Duration(secs) * time.Second
+	}
+	return out, rows.Err()
+}

@@ -45,6 +45,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Location decides when a day starts; nil means time.Local.
 	Location *time.Location
+	// Used is the international time each extension already spent on the
+	// day it was read (UsedDay, YYYY-MM-DD), e.g. from the store at start.
+	Used    map[string]time.Duration
+	UsedDay string
+	// OnCharge, when set, is called after a call's international time is
+	// added to day (YYYY-MM-DD), e.g. to persist it; it runs without the
+	// guard's lock held.
+	OnCharge func(extension, day string, d time.Duration)
 }
 
 // Alert is the payload published on topic "alert" when a limit trips.
@@ -74,6 +82,12 @@ func New(cfg Config) *Guard {
 	}
 	if g.cfg.Location == nil {
 		g.cfg.Location = time.Local
+	}
+	g.rollDay(time.Now())
+	if cfg.UsedDay == g.day {
+		for ext, d := range cfg.Used {
+			g.used[ext] = d
+		}
 	}
 	return g
 }
@@ -188,7 +202,8 @@ func (c *Call) Budget() (d time.Duration, ok bool) {
 }
 
 // End releases the call and charges its answered international time to
-// today's budget. Calling End again does nothing.
+// today's budget (a call across midnight is charged to the day it ends).
+// Calling End again does nothing.
 func (c *Call) End() {
 	if c.g == nil {
 		return
@@ -201,12 +216,24 @@ func (c *Call) End() {
 	c.ended = true
 	g := c.g
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.active[c.ext]--; g.active[c.ext] <= 0 {
 		delete(g.active, c.ext)
 	}
 	g.rollDay(time.Now())
+	var spent time.Duration
 	if c.intl && !c.answered.IsZero() {
-		g.used[c.ext] += time.Since(c.answered)
+		spent = time.Since(c.answered)
+		g.used[c.ext] += spent
 	}
+	day := g.day
+	g.mu.Unlock()
+	if spent > 0 && g.cfg.OnCharge != nil {
+		g.cfg.OnCharge(c.ext, day, spent)
+	}
+}
+
+// Day returns the current day (YYYY-MM-DD) in the guard's time zone, the
+// key of Config.UsedDay and OnCharge.
+func (g *Guard) Day() string {
+	return time.Now().In(g.cfg.Location).Format(time.DateOnly)
 }

@@ -176,3 +176,38 @@ func TestPerExtensionLimits(t *testing.T) {
 		t.Fatalf("default limit: %v", err)
 	}
 }
+
+func TestUsedSurvivesRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var charged []time.Duration
+		cfg := Config{Default: Limits{InternationalPerDay: 10 * time.Minute}, Location: time.UTC, Logger: quiet(),
+			OnCharge: func(ext, day string, d time.Duration) {
+				if ext != "1001" || day != "2000-01-01" {
+					t.Errorf("charged %s on %s", ext, day)
+				}
+				charged = append(charged, d)
+			}}
+		g := New(cfg)
+		c, err := g.Admit("1001", "+44207946000", true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Answered()
+		time.Sleep(4 * time.Minute)
+		c.End()
+		if len(charged) != 1 || charged[0] != 4*time.Minute {
+			t.Fatalf("charged %v", charged)
+		}
+		// A restart reads today's usage back.
+		cfg.Used, cfg.UsedDay = map[string]time.Duration{"1001": 10 * time.Minute}, g.Day()
+		g2 := New(cfg)
+		if _, err := g2.Admit("1001", "+44207946000", true, false); !errors.Is(err, ErrMinutes) {
+			t.Fatalf("after restart err = %v, want ErrMinutes", err)
+		}
+		// Yesterday's usage is ignored.
+		cfg.UsedDay = "1999-12-31"
+		if _, err := New(cfg).Admit("1001", "+44207946000", true, false); err != nil {
+			t.Fatalf("yesterday's usage counted: %v", err)
+		}
+	})
+}

@@ -17,7 +17,8 @@ type Setup struct {
 	Trunks []Trunk
 	// Plan routes inbound and outbound numbers.
 	Plan *dialplan.Dialplan
-	// Fraud configures tollfraud.New (add the Bus and Logger).
+	// Fraud configures tollfraud.New with today's stored usage (add Bus,
+	// Logger and OnCharge: StoreUsage).
 	Fraud tollfraud.Config
 	// Permissions gives each extension's class and caller ID; extensions
 	// missing here are dialplan.ClassNational without caller ID.
@@ -91,7 +92,21 @@ func Load(ctx context.Context, st *store.Store) (*Setup, error) {
 		s.Fraud.PerExtension[p.Extension] = tollfraud.Limits{MaxConcurrent: p.MaxConcurrent,
 			InternationalPerDay: time.Duration(p.InternationalMinutes) * time.Minute}
 	}
+	s.Fraud.UsedDay = time.Now().Format(time.DateOnly)
+	if s.Fraud.Used, err = st.InternationalUsage(ctx, s.Fraud.UsedDay); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// StoreUsage returns a tollfraud OnCharge that persists international call
+// time, read back by Load at the next start; write errors go to log.
+func StoreUsage(ctx context.Context, st *store.Store, log *slog.Logger) func(extension, day string, d time.Duration) {
+	return func(ext, day string, d time.Duration) {
+		if err := st.AddInternationalUsage(ctx, ext, day, d); err != nil {
+			log.Warn("trunk: record international usage", "extension", ext, "err", err)
+		}
+	}
 }
 
 // StoreStatus returns a Config.OnStatus that records each trunk's state in

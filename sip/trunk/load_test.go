@@ -58,6 +58,12 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("limits = %+v", l)
 	}
 
+	StoreUsage(ctx, st, quiet())("1001", time.Now().Format(time.DateOnly), 90*time.Second)
+	StoreUsage(ctx, st, quiet())("1001", time.Now().Format(time.DateOnly), 30*time.Second)
+	if s, err = Load(ctx, st); err != nil || s.Fraud.Used["1001"] != 2*time.Minute {
+		t.Fatalf("usage read back = %v, %v", s.Fraud.Used, err)
+	}
+
 	record := StoreStatus(ctx, st, quiet())
 	record(Status{Trunk: "provider", State: StateFailing, Reason: "408 Request Timeout"})
 	got, ok, err := st.TrunkStatus(ctx, "provider")
