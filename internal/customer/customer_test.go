@@ -268,3 +268,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadsDoNotWaitForWriters checks that a screen pop reads while another
+// subsystem holds the write lock (reads take no write lock).
+func TestReadsDoNotWaitForWriters(t *testing.T) {
+	ctx := context.Background()
+	d := newDirectory(t)
+	c, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- d.st.Update(ctx, func(*store.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, terr := d.Timeline(readCtx, c.ID, 10)
+	_, serr := d.Search(readCtx, "Marie", 0)
+	_, gerr := d.Get(readCtx, c.ID)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if terr != nil || serr != nil || gerr != nil {
+		t.Fatalf("reads during a write: timeline %v, search %v, get %v", terr, serr, gerr)
+	}
+}

@@ -43,7 +43,7 @@ type EntryRow struct {
 // whether it was created.
 func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string, now time.Time) (c CustomerRow, created bool, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
-		owner, err := tx.identityOwner(ctx, id)
+		owner, err := identityOwner(ctx, tx.tx, id)
 		switch {
 		case err == nil:
 			if name != "" {
@@ -51,7 +51,7 @@ func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string
 					return fmt.Errorf("store: name customer %d: %w", owner, err)
 				}
 			}
-			c, err = tx.loadCustomer(ctx, owner)
+			c, err = loadCustomer(ctx, tx.tx, owner)
 			return err
 		case !errors.Is(err, ErrNotFound):
 			return err
@@ -68,7 +68,7 @@ func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string
 			return err
 		}
 		created = true
-		c, err = tx.loadCustomer(ctx, cid)
+		c, err = loadCustomer(ctx, tx.tx, cid)
 		return err
 	})
 	return c, created, err
@@ -79,11 +79,11 @@ func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string
 // same person) and the older one survives. It returns the live customer.
 func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) (c CustomerRow, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
-		live, err := tx.liveCustomer(ctx, cid)
+		live, err := liveCustomer(ctx, tx.tx, cid)
 		if err != nil {
 			return err
 		}
-		owner, err := tx.identityOwner(ctx, id)
+		owner, err := identityOwner(ctx, tx.tx, id)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			if err := tx.addIdentity(ctx, live, id, now); err != nil {
@@ -99,7 +99,7 @@ func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now
 			}
 			live = into
 		}
-		c, err = tx.loadCustomer(ctx, live)
+		c, err = loadCustomer(ctx, tx.tx, live)
 		return err
 	})
 	return c, err
@@ -109,11 +109,11 @@ func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now
 // customer into, and marks from as merged. It returns the survivor.
 func (s *Store) MergeCustomers(ctx context.Context, into, from int64) (c CustomerRow, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
-		a, err := tx.liveCustomer(ctx, into)
+		a, err := liveCustomer(ctx, tx.tx, into)
 		if err != nil {
 			return err
 		}
-		b, err := tx.liveCustomer(ctx, from)
+		b, err := liveCustomer(ctx, tx.tx, from)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Store) MergeCustomers(ctx context.Context, into, from int64) (c Custome
 				return err
 			}
 		}
-		c, err = tx.loadCustomer(ctx, a)
+		c, err = loadCustomer(ctx, tx.tx, a)
 		return err
 	})
 	return c, err
@@ -132,12 +132,12 @@ func (s *Store) MergeCustomers(ctx context.Context, into, from int64) (c Custome
 // that came through them, to a new customer named name, and returns it.
 func (s *Store) SplitCustomer(ctx context.Context, cid int64, ids []IdentityRow, name string, now time.Time) (c CustomerRow, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
-		live, err := tx.liveCustomer(ctx, cid)
+		live, err := liveCustomer(ctx, tx.tx, cid)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			owner, err := tx.identityOwner(ctx, id)
+			owner, err := identityOwner(ctx, tx.tx, id)
 			if err != nil {
 				return fmt.Errorf("store: split %s %s: %w", id.Kind, id.Value, err)
 			}
@@ -162,7 +162,7 @@ func (s *Store) SplitCustomer(ctx context.Context, cid int64, ids []IdentityRow,
 				return fmt.Errorf("store: split entries: %w", err)
 			}
 		}
-		c, err = tx.loadCustomer(ctx, nid)
+		c, err = loadCustomer(ctx, tx.tx, nid)
 		return err
 	})
 	return c, err
@@ -180,7 +180,7 @@ func (s *Store) AddCustomerEntry(ctx context.Context, e EntryRow) (int64, error)
 	}
 	var id int64
 	err = s.Update(ctx, func(tx *Tx) error {
-		live, err := tx.liveCustomer(ctx, e.CustomerID)
+		live, err := liveCustomer(ctx, tx.tx, e.CustomerID)
 		if err != nil {
 			return err
 		}
@@ -202,12 +202,12 @@ func (s *Store) AddCustomerEntry(ctx context.Context, e EntryRow) (int64, error)
 
 // Customer returns the live customer that cid is or was merged into.
 func (s *Store) Customer(ctx context.Context, cid int64) (c CustomerRow, err error) {
-	err = s.customerRead(ctx, func(tx *Tx) error {
-		live, err := tx.liveCustomer(ctx, cid)
+	err = s.customerRead(ctx, func(q customerQuerier) error {
+		live, err := liveCustomer(ctx, q, cid)
 		if err != nil {
 			return err
 		}
-		c, err = tx.loadCustomer(ctx, live)
+		c, err = loadCustomer(ctx, q, live)
 		return err
 	})
 	return c, err
@@ -217,12 +217,12 @@ func (s *Store) Customer(ctx context.Context, cid int64) (c CustomerRow, err err
 // cid, newest first.
 func (s *Store) CustomerTimeline(ctx context.Context, cid int64, limit int) ([]EntryRow, error) {
 	var out []EntryRow
-	err := s.customerRead(ctx, func(tx *Tx) error {
-		live, err := tx.liveCustomer(ctx, cid)
+	err := s.customerRead(ctx, func(q customerQuerier) error {
+		live, err := liveCustomer(ctx, q, cid)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id, customer_id, channel, kind, at, summary, ref, detail, identity_kind, identity_value
+		rows, err := q.QueryContext(ctx, `SELECT id, customer_id, channel, kind, at, summary, ref, detail, identity_kind, identity_value
 			FROM customer_entries WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?`, live, limit)
 		if err != nil {
 			return fmt.Errorf("store: timeline %d: %w", live, err)
@@ -251,16 +251,16 @@ func (s *Store) CustomerTimeline(ctx context.Context, cid int64, limit int) ([]E
 // (case-insensitive), by name.
 func (s *Store) SearchCustomers(ctx context.Context, name string, values []string, limit int) ([]CustomerRow, error) {
 	var out []CustomerRow
-	err := s.customerRead(ctx, func(tx *Tx) error {
-		q := `SELECT id FROM customers WHERE merged_into IS NULL AND (name LIKE ? ESCAPE '\'`
+	err := s.customerRead(ctx, func(q customerQuerier) error {
+		query := `SELECT id FROM customers WHERE merged_into IS NULL AND (name LIKE ? ESCAPE '\'`
 		args := []any{"%" + customerLikeEscape(name) + "%"}
 		for _, v := range values {
-			q += ` OR id IN (SELECT customer_id FROM customer_identities WHERE value LIKE ? ESCAPE '\')`
+			query += ` OR id IN (SELECT customer_id FROM customer_identities WHERE value LIKE ? ESCAPE '\')`
 			args = append(args, "%"+customerLikeEscape(v)+"%")
 		}
-		q += `) ORDER BY name COLLATE NOCASE, id LIMIT ?`
+		query += `) ORDER BY name COLLATE NOCASE, id LIMIT ?`
 		args = append(args, limit)
-		rows, err := tx.tx.QueryContext(ctx, q, args...)
+		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("store: search customers: %w", err)
 		}
@@ -278,7 +278,7 @@ func (s *Store) SearchCustomers(ctx context.Context, name string, values []strin
 			return fmt.Errorf("store: search customers: %w", err)
 		}
 		for _, id := range ids {
-			c, err := tx.loadCustomer(ctx, id)
+			c, err := loadCustomer(ctx, q, id)
 			if err != nil {
 				return err
 			}
@@ -289,15 +289,28 @@ func (s *Store) SearchCustomers(ctx context.Context, name string, values []strin
 	return out, err
 }
 
-// customerRead runs fn in a read-only transaction, so that several queries see one
-// snapshot.
-func (s *Store) customerRead(ctx context.Context, fn func(*Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// customerQuerier is what the customer queries need: a write transaction,
+// or the connection of a read snapshot.
+type customerQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// customerRead runs fn in a deferred (read) transaction on one connection,
+// so that several queries see one snapshot without taking the write lock
+// (the driver begins every sql.Tx IMMEDIATE).
+func (s *Store) customerRead(ctx context.Context, fn func(customerQuerier) error) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
+		return fmt.Errorf("store: read: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
 		return fmt.Errorf("store: begin read: %w", err)
 	}
-	defer tx.Rollback()
-	return fn(&Tx{tx: tx})
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return fn(conn)
 }
 
 func customerLikeEscape(s string) string {
@@ -305,10 +318,10 @@ func customerLikeEscape(s string) string {
 }
 
 // liveCustomer follows merged_into from cid to the customer that lives.
-func (t *Tx) liveCustomer(ctx context.Context, cid int64) (int64, error) {
+func liveCustomer(ctx context.Context, q customerQuerier, cid int64) (int64, error) {
 	for range 64 {
 		var next sql.NullInt64
-		err := t.tx.QueryRowContext(ctx, `SELECT merged_into FROM customers WHERE id = ?`, cid).Scan(&next)
+		err := q.QueryRowContext(ctx, `SELECT merged_into FROM customers WHERE id = ?`, cid).Scan(&next)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("store: customer %d: %w", cid, ErrNotFound)
 		}
@@ -323,9 +336,9 @@ func (t *Tx) liveCustomer(ctx context.Context, cid int64) (int64, error) {
 	return 0, fmt.Errorf("store: customer %d: merge chain too long", cid)
 }
 
-func (t *Tx) identityOwner(ctx context.Context, id IdentityRow) (int64, error) {
+func identityOwner(ctx context.Context, q customerQuerier, id IdentityRow) (int64, error) {
 	var cid int64
-	err := t.tx.QueryRowContext(ctx, `SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?`, id.Kind, id.Value).Scan(&cid)
+	err := q.QueryRowContext(ctx, `SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?`, id.Kind, id.Value).Scan(&cid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -364,10 +377,10 @@ func (t *Tx) mergeCustomers(ctx context.Context, into, from int64) error {
 	return nil
 }
 
-func (t *Tx) loadCustomer(ctx context.Context, cid int64) (CustomerRow, error) {
+func loadCustomer(ctx context.Context, q customerQuerier, cid int64) (CustomerRow, error) {
 	c := CustomerRow{ID: cid}
 	var created int64
-	err := t.tx.QueryRowContext(ctx, `SELECT name, created_at FROM customers WHERE id = ?`, cid).Scan(&c.Name, &created)
+	err := q.QueryRowContext(ctx, `SELECT name, created_at FROM customers WHERE id = ?`, cid).Scan(&c.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("store: customer %d: %w", cid, ErrNotFound)
 	}
@@ -375,7 +388,7 @@ func (t *Tx) loadCustomer(ctx context.Context, cid int64) (CustomerRow, error) {
 		return c, fmt.Errorf("store: customer %d: %w", cid, err)
 	}
 	c.CreatedAt = time.UnixMilli(created)
-	rows, err := t.tx.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY kind, added_at, value`, cid)
+	rows, err := q.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY kind, added_at, value`, cid)
 	if err != nil {
 		return c, fmt.Errorf("store: customer %d identities: %w", cid, err)
 	}
