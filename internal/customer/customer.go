@@ -69,8 +69,10 @@ type Entry struct {
 	// an email thread). Recording an entry with the same channel, kind and
 	// ref again updates it.
 	Ref string `json:"ref,omitempty"`
-	// Detail holds channel-specific fields (IVR path, queue, agent,
-	// recording, transcript, thread subject…).
+	// Detail holds channel-specific fields. Keys shared by the channels,
+	// so that the console shows them alike: "cdr", "ivr_path", "queue",
+	// "agent", "recording" (a media reference), "disposition",
+	// "transcript" (chat), "conversation" (email thread).
 	Detail map[string]string `json:"detail,omitempty"`
 	// Via is the identity the interaction came through; split moves the
 	// entry with it. Optional.
