@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -126,6 +127,7 @@ func main() {
 	portMin := flag.Int("port-min", 30000, "engine RTP port range start")
 	phonesCPUs := flag.String("phones-cpus", "", "run the phones process on these CPUs (taskset -c list); pin this process with taskset yourself")
 	phones := flag.Bool("phones", false, "internal: be the phones process")
+	profile := flag.String("cpuprofile", "", "write this process's CPU profile of the media engine run to this file")
 	flag.Parse()
 	if *phones {
 		if err := runPhones(*calls); err != nil {
@@ -151,7 +153,17 @@ func main() {
 	var floor time.Duration
 	perCall, perPkt := map[string]float64{}, map[string]float64{}
 	for _, x := range runs {
+		if *profile != "" && x.name == "media engine" {
+			f, err := os.Create(*profile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "relayload:", err)
+				os.Exit(1)
+			}
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
 		res, err := run(x.r, *calls, *warmup, *window, *phonesCPUs)
+		pprof.StopCPUProfile()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "relayload: %s: %v\n", x.name, err)
 			os.Exit(1)
