@@ -84,3 +84,33 @@ func TestLineOf(t *testing.T) {
 		t.Errorf("LineOf = %d, want 12", got)
 	}
 }
+
+// FuzzParseIVR mutates a file with calendars and flows: Parse returns a
+// file whose flows pass CheckFlow, or errors each at a line inside the
+// file.
+func FuzzParseIVR(f *testing.F) {
+	f.Add(ivrYAML)
+	f.Add(strings.Replace(ivrYAML, "next: bye}", "next: support}", 1))
+	f.Add("flows:\n  - {name: x, start: a, nodes: {a: {type: menu, options: {\"1\": a}}}}\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		file, err := Parse([]byte(doc))
+		if err != nil {
+			var el ErrorList
+			if !errors.As(err, &el) {
+				return // YAML that does not parse at all
+			}
+			lines := strings.Count(doc, "\n") + 1
+			for _, e := range el {
+				if e.Line < 0 || e.Line > lines {
+					t.Fatalf("error with a line outside the file: %+v", e)
+				}
+			}
+			return
+		}
+		for _, fl := range file.Flows {
+			if ps := CheckFlow(fl); len(ps) > 0 {
+				t.Fatalf("accepted flow %s has problems %+v", fl.Name, ps)
+			}
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/ivr"
 )
 
@@ -451,4 +452,21 @@ func (h *Handler) left(w http.ResponseWriter, r *http.Request) {
 	}
 	h.record(r.Context(), f, id, ivr.Left, "", session)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// StoreFlows finds flows in the store, as the configuration file put them.
+type StoreFlows struct{ Store *store.Store }
+
+// Flow returns the stored flow name, or ErrNoFlow.
+func (s StoreFlows) Flow(ctx context.Context, name string) (*ivr.Flow, error) {
+	flows, err := ivr.LoadFlows(ctx, s.Store)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range flows {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return nil, ErrNoFlow
 }
