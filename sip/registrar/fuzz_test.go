@@ -1,15 +1,11 @@
 package registrar
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // FuzzApply drives the location service with REGISTER sequences decoded
@@ -22,19 +18,12 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte{0, 10, 1, 0, 255, 2, 0xf0, 0, 3})
 	f.Add([]byte{1, 1, 1, 1, 1, 1, 2, 200, 9})
 	f.Add([]byte{0, 120, 5, 0, 120, 5})
-	ctx := context.Background()
-	st, err := store.OpenFile(ctx, filepath.Join(f.TempDir(), "db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
 	now := time.Unix(1_800_000_000, 0)
 	cfg := Config{MinExpires: time.Minute, MaxExpires: time.Hour, MaxContacts: 4, Now: func() time.Time { return now }}
+	cfg.defaults()
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		r, err := New(ctx, st, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// In memory only: persistence is TestApply's concern.
+		r := &Registrar{cfg: cfg, bindings: map[string][]Binding{}, dirty: map[string]bool{}}
 		for i := 0; i+2 < len(ops) && i < 300; i += 3 {
 			req := Request{AOR: "1001", CallID: fmt.Sprintf("c%d", ops[i]%2), CSeq: uint32(ops[i+2]), Expires: -1,
 				Source: netip.MustParseAddrPort("127.0.0.1:5062"), Transport: "UDP"}
