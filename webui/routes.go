@@ -42,11 +42,13 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /wallboard", s.page(auth.RoleSupervisor, s.wallboardPage))
 	mux.Handle("GET /reports/cdrs", s.page(auth.RoleSupervisor, s.cdrPage))
+	mux.Handle("GET /reports/funnel", s.page(auth.RoleSupervisor, s.funnelPage))
 
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.Handle("GET /api/v1/wallboard", s.api(auth.RoleSupervisor, s.apiWallboard))
 	mux.Handle("POST /api/v1/agents/{agent}/presence", s.api(auth.RoleSupervisor, s.apiAgentPresence))
 	mux.Handle("POST /api/v1/me/presence", s.api(auth.RoleAgent, s.apiMyPresence))
+	mux.Handle("GET /api/v1/funnel", s.api(auth.RoleSupervisor, s.apiFunnel))
 	mux.Handle("GET /api/v1/cdrs", s.api(auth.RoleSupervisor, s.apiCDRs))
 	mux.Handle("GET /api/v1/cdrs.csv", s.api(auth.RoleSupervisor, s.apiCDRsCSV))
 	mux.Handle("GET /api/v1/customers", s.api(auth.RoleAgent, s.apiCustomers))

@@ -475,7 +475,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		"/users": {"get", "post"}, "/config": {"get", "put"}, "/config/validate": {"post"}, "/events": {"get"},
 		"/customers": {"get"}, "/customers/{id}": {"get"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
 		"/users/{name}": {"delete"}, "/users/{name}/password": {"post"}, "/me/password": {"post"},
-		"/wallboard": {"get"}, "/me/presence": {"post"}, "/agents/{agent}/presence": {"post"},
+		"/wallboard": {"get"}, "/funnel": {"get"}, "/me/presence": {"post"}, "/agents/{agent}/presence": {"post"},
 	}
 	for p, methods := range want {
 		for _, m := range methods {
