@@ -1,22 +1,34 @@
 // Package trunk connects the appliance to the phone network through SIP
 // trunks: register trunks (the appliance registers to a provider with digest
-// auth, RFC 3261 section 10, and refreshes before expiry) and peer trunks
-// (FXO gateways and IP-authenticated providers, matched by source address).
+// auth, RFC 3261 section 10, refreshes before expiry and backs off on
+// failure) and peer trunks (FXO gateways and IP-authenticated providers,
+// matched by source address).
 //
-// Integration with the SIP server and the B2BUA:
+// Wiring in serve (a few lines):
 //
-//	m, err := trunk.New(client, trunks, trunk.Config{Logger: log})   // client: *sipgo.Client on the server's UA
-//	g.Go(func() error { return m.Run(ctx) })                          // keeps register trunks registered
-//	m.Status()                                                        // registered / failing + reason, for CLI and web
+//	setup, err := trunk.Load(ctx, st)   // trunks, dial plan, limits, permissions from the store
+//	setup.Fraud.Bus, setup.Fraud.Logger, setup.Fraud.OnCharge = bus, log, trunk.StoreUsage(ctx, st, log)
+//	guard := tollfraud.New(setup.Fraud)
+//	m, err := trunk.New(client, setup.Trunks, trunk.Config{Logger: log, OnStatus: trunk.StoreStatus(ctx, st, log)})
+//	g.Go(func() error { return m.Run(ctx) })   // client: a *sipgo.Client on the server's user agent
 //
-//	// inbound INVITE from src:
-//	t, ok := m.MatchPeer(src)   // also matches a register trunk's provider address; !ok → 403 + log
-//	called := t.CalledNumber(req)
-//	dest, err := plan.Inbound(t.Name, called)   // sip/dialplan
+// Inbound INVITE from a non-extension source src, in the B2BUA:
 //
-//	// outbound leg on trunk t:
-//	req := m.NewInvite(t, number, callerID, sdp)   // Request-URI, From, outbound proxy, transport
-//	tx, err := m.Request(ctx, t, req)              // on 401/407 final: tx, err = m.Authorize(ctx, t, req, res)
+//	t, dest, err := m.Inbound(src, req, setup.Plan)   // err.SIPStatus(): 403 unknown source, 404, 484
+//	// dest.Kind: extension / queue / flow / hangup; t.DTMFMode() and t.CodecList() for the media session
+//
+// Outbound call by an authenticated extension:
+//
+//	p, err := setup.Plan.Outbound(setup.Caller(ext, authenticated), dialled)   // 403 class, 404 no route
+//	call, err := guard.Admit(ext, p.E164, p.International(), p.Emergency)     // 403/503 limits
+//	defer call.End()
+//	leg, status, err := dialplan.Dial(ctx, p, func(ctx context.Context, l dialplan.Leg) (int, error) {
+//		t, _ := m.Trunk(l.Trunk)
+//		inv := m.NewInvite(t, p.Number, l.CallerID, sdp)
+//		// WriteInvite(inv) on a DialogUA, WaitAnswer with AnswerOptions{Username, Password} = t.Credentials()
+//		// (or m.Request + m.Authorize without dialogs); return the final status
+//	})
+//	cdr.Disposition = dialplan.Disposition(status)   // call.Answered() on 200; call.Budget() caps international calls
 //
 // The package never builds dialogs: the B2BUA owns the legs.
 package trunk
