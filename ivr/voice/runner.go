@@ -228,9 +228,13 @@ func (w *walk) collect(ctx context.Context, id string, n *ivr.Node) (string, err
 			}
 			got += more
 		}
-		if len(got) >= max(n.MinDigits, 1) {
-			w.c.Digits[n.Var] = got
-			w.record(ctx, id, ivr.Chose, "collected")
+		if len(got) >= n.MinDigits {
+			choice := "none"
+			if got != "" {
+				w.c.Digits[n.Var] = got
+				choice = "collected"
+			}
+			w.record(ctx, id, ivr.Chose, choice)
 			return n.Next, nil
 		}
 		w.record(ctx, id, ivr.Chose, "invalid")
