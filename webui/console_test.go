@@ -111,3 +111,15 @@ func TestMountChat(t *testing.T) {
 		t.Fatalf("public chat: %d %q", w.Code, w.Body)
 	}
 }
+
+func TestContactMounted(t *testing.T) {
+	contact := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "contact %s", r.URL.Path) })
+	f := newFixture(t, Config{Contact: contact})
+	w := f.do(t, session{}, "GET", "/contact/main", "", "", false)
+	if w.Code != http.StatusOK || w.Body.String() != "contact /contact/main" {
+		t.Fatalf("contact page: %d %q", w.Code, w.Body)
+	}
+	if w.Header().Get("X-Frame-Options") != "DENY" {
+		t.Fatal("contact page served without the security headers")
+	}
+}
