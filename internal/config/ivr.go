@@ -76,7 +76,13 @@ type FlowNode struct {
 var flowNodeTypes = []string{"menu", "play", "collect", "hours", "condition", "queue", "extension",
 	"callback", "chat", "email-form", "link", "voicemail", "hangup"}
 
-var ivrNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var (
+	ivrNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	// daysRE and spansRE check the shape of calendar hours; package
+	// ivr/calendar parses them (ranges in order, 24:00 at most).
+	daysRE  = regexp.MustCompile(`^(sun|mon|tue|wed|thu|fri|sat)(-(sun|mon|tue|wed|thu|fri|sat))?(,\s*(sun|mon|tue|wed|thu|fri|sat)(-(sun|mon|tue|wed|thu|fri|sat))?)*$`)
+	spansRE = regexp.MustCompile(`^(closed|([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9](,\s*([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])*)$`)
+)
 
 // refs returns the node's references by field name, sorted by field.
 func (n FlowNode) refs() [][2]string {
@@ -119,6 +125,14 @@ func validateCalendars(v *Validator, cals []Calendar) map[string]bool {
 				v.Errorf(path+".timezone", "unknown time zone %q", c.TimeZone)
 			}
 		}
+		for days, spans := range c.Hours {
+			if !daysRE.MatchString(days) {
+				v.Errorf(path+".hours."+days, "%q is not a day or day range such as mon-fri or sat,sun", days)
+			}
+			if !spansRE.MatchString(spans) {
+				v.Errorf(path+".hours."+days, "%q is not HH:MM-HH:MM[,HH:MM-HH:MM…] or closed", spans)
+			}
+		}
 		for _, h := range c.Holidays {
 			if _, err := time.Parse(time.DateOnly, h); err != nil {
 				v.Errorf(path+".holidays", "%q is not a date YYYY-MM-DD", h)
@@ -127,6 +141,9 @@ func validateCalendars(v *Validator, cals []Calendar) map[string]bool {
 		for d := range c.Exceptions {
 			if _, err := time.Parse(time.DateOnly, d); err != nil {
 				v.Errorf(path+".exceptions."+d, "%q is not a date YYYY-MM-DD", d)
+			}
+			if !spansRE.MatchString(c.Exceptions[d]) {
+				v.Errorf(path+".exceptions."+d, "%q is not HH:MM-HH:MM[,HH:MM-HH:MM…] or closed", c.Exceptions[d])
 			}
 		}
 	}

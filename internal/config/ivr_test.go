@@ -64,6 +64,8 @@ func TestIVRErrorsNameFlowNodeAndLine(t *testing.T) {
 		{"unknown calendar", `calendar: office`, `calendar: shop`, `flows[0].nodes.support.calendar (line 10): flow main node support: unknown calendar "shop"`},
 		{"unknown start", `start: welcome`, `start: hello`, `flows[0].start (line 6): flow main: start node "hello" does not exist`},
 		{"bad zone", `Europe/Paris`, `Europe/Lutece`, `calendars[0].timezone (line 2): unknown time zone`},
+		{"bad hours", `"09:00-18:00"`, `"9-6"`, `calendars[0].hours.mon-fri (line 2): "9-6" is not HH:MM-HH:MM`},
+		{"bad days", `mon-fri:`, `monday-friday:`, `calendars[0].hours.monday-friday (line 2): "monday-friday" is not a day`},
 		{"unknown field", `retries: 2`, `retry: 2`, `flows[0].nodes.welcome.retry (line 8): unknown field`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
