@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func freeUDPPort(t *testing.T) int {
 
 // sippProvider starts sipp as a UAS playing scenario on a free port and
 // returns its host:port and a function waiting for its exit.
-func sippProvider(t *testing.T, scenario string) (string, func() error) {
+func sippProvider(t *testing.T, scenario string, extra ...string) (string, func() error) {
 	t.Helper()
 	sipp := peertest.Binary(t, "sipp")
 	scen, err := filepath.Abs(filepath.Join("testdata", scenario))
@@ -47,8 +48,9 @@ func sippProvider(t *testing.T, scenario string) (string, func() error) {
 	port := freeUDPPort(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	cmd := exec.CommandContext(ctx, sipp, "-sf", scen, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-		"-m", "1", "-nostdin", "-timeout", "40", "-timeout_error", "-trace_err")
+	args := append([]string{"-sf", scen, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-m", "1", "-nostdin", "-timeout", "40", "-timeout_error", "-trace_err"}, extra...)
+	cmd := exec.CommandContext(ctx, sipp, args...)
 	cmd.Dir = dir
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -60,8 +62,15 @@ func sippProvider(t *testing.T, scenario string) (string, func() error) {
 	go func() { done <- cmd.Wait(); cancel() }()
 	t.Cleanup(func() { cancel(); <-done; done <- nil })
 	// Ready once the port is taken (bounded: 5 s).
+	tcp := slices.Contains(extra, "t1")
 	for range 100 {
-		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		var c io.Closer
+		var err error
+		if tcp {
+			c, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		} else {
+			c, err = net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		}
 		if err != nil {
 			break
 		}
@@ -172,10 +181,21 @@ func TestRegisterFailureBacksOff(t *testing.T) {
 
 // TestInviteAnswersProxyChallenge: sipp plays a provider answering 407 to
 // an INVITE and 200 to the authorised retry (it verifies the credentials).
+// Both transports: UDP, and TCP (sipp -t t1) for trunks set to tcp.
 func TestInviteAnswersProxyChallenge(t *testing.T) {
-	addr, wait := sippProvider(t, "provider_invite.xml")
+	for _, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) { inviteWithChallenge(t, transport) })
+	}
+}
+
+func inviteWithChallenge(t *testing.T, transport string) {
+	var extra []string
+	if transport == "tcp" {
+		extra = []string{"-t", "t1"}
+	}
+	addr, wait := sippProvider(t, "provider_invite.xml", extra...)
 	client := newClient(t)
-	m, err := New(client, []Trunk{{Name: "provider", Type: TypePeer, Host: addr, Username: "u", Password: "p"}}, Config{Logger: quiet()})
+	m, err := New(client, []Trunk{{Name: "provider", Type: TypePeer, Host: addr, Username: "u", Password: "p", Transport: transport}}, Config{Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +229,7 @@ func TestInviteAnswersProxyChallenge(t *testing.T) {
 	ack.AppendHeader(sip.HeaderClone(req.CallID()))
 	ack.AppendHeader(&sip.CSeqHeader{SeqNo: req.CSeq().SeqNo, MethodName: sip.ACK})
 	ack.SetDestination(addr)
+	ack.SetTransport(tr.transport())
 	if err := client.WriteRequest(ack); err != nil {
 		t.Fatal(err)
 	}
