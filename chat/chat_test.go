@@ -433,6 +433,35 @@ func TestCapacityAndNextFreeSlot(t *testing.T) {
 	}
 }
 
+func TestTransferToQueue(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Member = func(agent, queue string) bool { return queue == "support" || agent == "sales1" }
+	})
+	a, _ := r.agent("alice")
+	v, _, id := r.startChat("Zoé", "", "")
+	a.expect("offer")
+	a.send(map[string]any{"type": "accept", "chat": id})
+	v.expectState(StateActive)
+	a.send(map[string]any{"type": "transfer", "chat": id})
+	if e := a.expect("error"); !strings.Contains(e["error"].(string), "to_agent or to_queue") {
+		t.Fatalf("transfer without target: %v", e)
+	}
+	a.send(map[string]any{"type": "transfer", "chat": id, "to_queue": "sales"})
+	a.expectState("transferred")
+	v.expectState(StateQueued)
+	s, _ := r.agent("sales1")
+	o := s.expect("offer")["chat"].(map[string]any)
+	if o["id"] != id || o["queue"] != "sales" {
+		t.Fatalf("sales offer = %v", o)
+	}
+	s.send(map[string]any{"type": "accept", "chat": id})
+	v.expectState(StateActive)
+	rows, err := r.st.OpenChatSessions(context.Background())
+	if err != nil || len(rows) != 1 || rows[0].Queue != "sales" || rows[0].Agent != "sales1" {
+		t.Fatalf("stored after transfer = %+v, %v", rows, err)
+	}
+}
+
 func TestResumeAfterReload(t *testing.T) {
 	r := newRig(t, nil)
 	a, _ := r.agent("alice")
