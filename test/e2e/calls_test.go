@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,36 +16,7 @@ import (
 // function for its exit error.
 func sippRun(t *testing.T, dir, scenario string, args ...string) func() error {
 	t.Helper()
-	sipp := peertest.Binary(t, "sipp")
-	scen, err := filepath.Abs(filepath.Join("testdata", scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	full := append([]string{"-sf", scen, "-nostdin", "-timeout", "30", "-timeout_error", "-trace_err"}, args...)
-	cmd := exec.CommandContext(ctx, sipp, full...)
-	cmd.Dir = dir
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); cancel() }()
-	t.Cleanup(func() { cancel(); <-done; done <- nil })
-	return func() error {
-		err := <-done
-		done <- err
-		if err != nil {
-			logs, _ := filepath.Glob(filepath.Join(dir, "*errors.log"))
-			for _, l := range logs {
-				b, _ := os.ReadFile(l)
-				t.Logf("%s:\n%s", filepath.Base(l), b)
-			}
-		}
-		return err
-	}
+	return peertest.Sipp(t, dir, filepath.Join("testdata", scenario), append([]string{"-timeout", "30"}, args...)...)
 }
 
 // lastCDR waits until the newest CDR is closed and returns it as CSV fields

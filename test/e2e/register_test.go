@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,27 +22,9 @@ func sippRegisterContact(t *testing.T, sipPort int, ext, password, localIP strin
 	if contactPort == 0 {
 		contactPort = localPort
 	}
-	sipp := peertest.Binary(t, "sipp")
-	scen, err := filepath.Abs("testdata/register.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, sipp, fmt.Sprintf("127.0.0.1:%d", sipPort),
-		"-sf", scen, "-s", ext, "-au", ext, "-ap", password,
-		"-i", localIP, "-p", fmt.Sprint(localPort), "-key", "contact_port", fmt.Sprint(contactPort), "-m", "1",
-		"-nostdin", "-timeout", "5", "-timeout_error", "-trace_err")
-	cmd.Dir = t.TempDir()
-	if err := cmd.Run(); err != nil {
-		logs, _ := filepath.Glob(filepath.Join(cmd.Dir, "*errors.log"))
-		for _, l := range logs {
-			b, _ := os.ReadFile(l)
-			t.Logf("sipp REGISTER %s as %s from %s: %v\n%s", ext, password, localIP, err, b)
-		}
-		return err
-	}
-	return nil
+	return peertest.Sipp(t, t.TempDir(), "testdata/register.xml", fmt.Sprintf("127.0.0.1:%d", sipPort),
+		"-s", ext, "-au", ext, "-ap", password, "-i", localIP, "-p", fmt.Sprint(localPort),
+		"-key", "contact_port", fmt.Sprint(contactPort), "-m", "1", "-timeout", "5")()
 }
 
 func TestServeRegistersAndStops(t *testing.T) {
