@@ -135,8 +135,9 @@ func runManager(t *testing.T, m *Manager) {
 // REGISTERs, two of them with verified credentials).
 func TestRegisterAgainstSipp(t *testing.T) {
 	addr, wait := sippProvider(t, "provider_register.xml")
+	reported := make(chan Status, 10)
 	m, err := New(newClient(t), []Trunk{{Name: "provider", Type: TypeRegister, Host: addr, Username: "u", Password: "p", Expiry: 10 * time.Second}},
-		Config{Logger: quiet(), Timeout: 5 * time.Second, MinBackoff: 500 * time.Millisecond})
+		Config{Logger: quiet(), Timeout: 5 * time.Second, MinBackoff: 500 * time.Millisecond, OnStatus: func(s Status) { reported <- s }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +154,14 @@ func TestRegisterAgainstSipp(t *testing.T) {
 	}
 	if left := time.Until(st.Expires); left <= 0 || left > 10*time.Second {
 		t.Fatalf("expires in %v, want within the granted 10 s", left)
+	}
+	// The refresh landed before the first registration lapsed.
+	first, second := <-reported, <-reported
+	if first.State != StateRegistered || second.State != StateRegistered || !second.Expires.After(first.Expires) {
+		t.Fatalf("reports %+v then %+v, want two registrations", first, second)
+	}
+	if refreshed := second.Expires.Add(-10 * time.Second); !refreshed.Before(first.Expires) {
+		t.Fatalf("refreshed at %v, after the first registration lapsed at %v", refreshed, first.Expires)
 	}
 }
 
