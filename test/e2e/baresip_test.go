@@ -320,6 +320,14 @@ func TestTwoBaresipPhonesTalkThroughTheAppliance(t *testing.T) {
 	checkTone("bob", bob.heard(), 440, 1000)
 	checkTone("alice", alice.heard(), 1000, 440)
 
+	// Twenty milliseconds a packet for seconds each way: the CDR counts the
+	// anchored media in both directions.
+	rec := lastCDR(t, data)
+	for _, col := range []string{"packets_a_to_b", "packets_b_to_a"} {
+		if n, err := strconv.Atoi(rec[col]); err != nil || n < 50 {
+			t.Errorf("CDR %s = %q, want the relayed packets (≥ 50)", col, rec[col])
+		}
+	}
 	out := mustCLI(t, "--data", data, "cdr", "list")
 	if !strings.Contains(out, "1001") || !strings.Contains(out, "1002") || !strings.Contains(out, "answered") || !strings.Contains(out, "caller hung up") {
 		t.Errorf("cdr list lacks the answered call:\n%s\nserver:\n%s", out, srv.output())
