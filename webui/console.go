@@ -2,9 +2,12 @@ package webui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/chat"
 	"github.com/switchboard-cc/switchboard/internal/customer"
@@ -171,5 +174,86 @@ func (s *Server) apiCustomer(w http.ResponseWriter, r *http.Request) {
 			pop.Timeline = []customer.Entry{}
 		}
 		writeJSON(w, http.StatusOK, pop)
+	}
+}
+
+// maxNote bounds a note an agent adds to a customer's timeline.
+const maxNote = 2000
+
+// addNote records an agent's note on customer id's timeline.
+func (s *Server) addNote(r *http.Request, id, text string) error {
+	cid, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return customer.ErrNotFound
+	}
+	if _, err := s.cfg.Customers.Get(r.Context(), cid); err != nil {
+		return err
+	}
+	p, _ := auth.FromContext(r.Context())
+	now := time.Now()
+	_, err = s.cfg.Customers.Record(r.Context(), cid, customer.Entry{
+		Channel: customer.ChannelNote, Kind: "note", At: now, Summary: text,
+		Ref:    fmt.Sprintf("webui-%s-%d", p.Name, now.UnixNano()),
+		Detail: map[string]string{"agent": p.Name},
+	})
+	return err
+}
+
+// noteText is the trimmed note, or "" when it is empty or too long.
+func noteText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxNote {
+		return ""
+	}
+	return s
+}
+
+func (s *Server) noteSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Customers == nil {
+		http.NotFound(w, r)
+		return
+	}
+	id := r.PathValue("id")
+	text := noteText(r.PostFormValue("note"))
+	if text == "" {
+		http.Error(w, fmt.Sprintf("a note is 1 to %d characters", maxNote), http.StatusUnprocessableEntity)
+		return
+	}
+	err := s.addNote(r, id, text)
+	switch {
+	case errors.Is(err, customer.ErrNotFound):
+		http.NotFound(w, r)
+	case err != nil:
+		s.serverError(w, r, err)
+	default:
+		http.Redirect(w, r, "/console?customer="+url.QueryEscape(id), http.StatusSeeOther)
+	}
+}
+
+func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Customers == nil {
+		writeError(w, http.StatusNotFound, "customers are not available")
+		return
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+		return
+	}
+	text := noteText(in.Text)
+	if text == "" {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("text: 1 to %d characters", maxNote))
+		return
+	}
+	err := s.addNote(r, r.PathValue("id"), text)
+	switch {
+	case errors.Is(err, customer.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such customer")
+	case err != nil:
+		s.apiServerError(w, r, err)
+	default:
+		w.WriteHeader(http.StatusCreated)
 	}
 }

@@ -74,6 +74,31 @@ func TestConsoleScreenPop(t *testing.T) {
 	if w := f.do(t, agent, "GET", "/console?customer=424242", "", "", false); w.Code != http.StatusNotFound {
 		t.Fatalf("unknown customer page: %d", w.Code)
 	}
+
+	notePath := fmt.Sprintf("/console/customers/%d/notes", c.ID)
+	if w := f.do(t, agent, "POST", notePath, "application/x-www-form-urlencoded", "note=Called+back", false); w.Code != http.StatusForbidden {
+		t.Fatalf("note without CSRF: %d", w.Code)
+	}
+	if w := f.do(t, agent, "POST", notePath, "application/x-www-form-urlencoded", "note=Called+back+"+evil, true); w.Code != http.StatusSeeOther {
+		t.Fatalf("note: %d %s", w.Code, w.Body)
+	}
+	if w := f.do(t, agent, "POST", fmt.Sprintf("/api/v1/customers/%d/notes", c.ID), "application/json", `{"text":"   "}`, true); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("empty note: %d", w.Code)
+	}
+	if w := f.do(t, agent, "POST", "/api/v1/customers/424242/notes", "application/json", `{"text":"x"}`, true); w.Code != http.StatusNotFound {
+		t.Fatalf("note on unknown customer: %d", w.Code)
+	}
+	if w := f.do(t, agent, "POST", fmt.Sprintf("/api/v1/customers/%d/notes", c.ID), "application/json", `{"text":"Second note"}`, true); w.Code != http.StatusCreated {
+		t.Fatalf("API note: %d %s", w.Code, w.Body)
+	}
+	tl, err := dir.Timeline(ctx, c.ID, 0)
+	if err != nil || len(tl) != 5 || tl[0].Summary != "Second note" || tl[0].Detail["agent"] != "agent1" {
+		t.Fatalf("timeline after notes: %+v %v", tl, err)
+	}
+	body = f.do(t, agent, "GET", fmt.Sprintf("/console?customer=%d", c.ID), "", "", false).Body.String()
+	if strings.Contains(body, "<script>alert") || !strings.Contains(body, "Called back") {
+		t.Fatal("note missing or not escaped")
+	}
 }
 
 type fakeChat struct{ s *Server }

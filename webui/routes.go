@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
 
 	mux.Handle("GET /console", s.page(auth.RoleAgent, s.consolePage))
+	mux.Handle("POST /console/customers/{id}/notes", s.page(auth.RoleAgent, s.noteSubmit))
 	mux.Handle("/console/chat/", s.page(auth.RoleAgent, s.serveChat))
 	mux.HandleFunc("/chat/", s.serveChatPublic)
 
@@ -53,6 +54,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/cdrs.csv", s.api(auth.RoleSupervisor, s.apiCDRsCSV))
 	mux.Handle("GET /api/v1/customers", s.api(auth.RoleAgent, s.apiCustomers))
 	mux.Handle("GET /api/v1/customers/{id}", s.api(auth.RoleAgent, s.apiCustomer))
+	mux.Handle("POST /api/v1/customers/{id}/notes", s.api(auth.RoleAgent, s.apiAddNote))
 	mux.Handle("GET /api/v1/me", s.api(auth.RoleAgent, s.apiMe))
 	mux.Handle("POST /api/v1/tokens", s.api(auth.RoleAgent, s.apiCreateToken))
 	mux.Handle("GET /api/v1/extensions", s.api(auth.RoleAdmin, s.apiExtensions))

@@ -473,7 +473,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	want := map[string][]string{
 		"/me": {"get"}, "/tokens": {"post"}, "/extensions": {"get", "post"}, "/extensions/{number}": {"delete"},
 		"/users": {"get", "post"}, "/config": {"get", "put"}, "/config/validate": {"post"}, "/events": {"get"},
-		"/customers": {"get"}, "/customers/{id}": {"get"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
+		"/customers": {"get"}, "/customers/{id}": {"get"}, "/customers/{id}/notes": {"post"}, "/cdrs": {"get"}, "/cdrs.csv": {"get"},
 		"/users/{name}": {"delete"}, "/users/{name}/password": {"post"}, "/me/password": {"post"},
 		"/wallboard": {"get"}, "/funnel": {"get"}, "/me/presence": {"post"}, "/agents/{agent}/presence": {"post"},
 	}
