@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/switchboard-cc/switchboard/chat"
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/events"
@@ -137,6 +138,17 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	if err != nil {
 		return err
 	}
+	widgets, err := chat.LoadWidgets(ctx, st)
+	if err != nil {
+		return err
+	}
+	chatSrv, err := chat.New(ctx, st, customers, chat.Config{Widgets: widgets, AgentFromRequest: web.AgentFromRequest,
+		Logger: log.With("sub", "chat")})
+	if err != nil {
+		return err
+	}
+	defer chatSrv.Close()
+	web.MountChat(chatSrv)
 	if err := web.Listen(ctx); err != nil {
 		return err
 	}
