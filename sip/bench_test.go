@@ -43,3 +43,33 @@ func BenchmarkRegister(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCall is one answered call between two extensions with its
+// hangup: INVITE, 407, authenticated INVITE forked to the callee, 180, 200
+// with SDP, ACKs, BYE relayed to the callee — media sessions anchored but
+// no RTP sent.
+func BenchmarkCall(b *testing.B) {
+	s := startServer(b, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller, callee := newPeer(b, s, "127.0.0.1"), newPeer(b, s, "127.0.0.1")
+	callee.user = "1002"
+	callee.register(ruri)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		id := fmt.Sprintf("call-%d", i)
+		caller.call("1002", id)
+		inv := callee.next("INVITE")
+		callee.send(reply(inv, "180 Ringing"))
+		callee.send(callee.answer(inv, "sendrecv"))
+		callee.next("ACK")
+		ok := caller.final("2 INVITE")
+		caller.send(caller.inDialog("ACK", ok, 2, ""))
+		caller.send(caller.inDialog("BYE", ok, 3, ""))
+		callee.send(reply(callee.next("BYE"), "200 OK"))
+		if res := caller.final("3 BYE"); !strings.HasPrefix(res, "SIP/2.0 200") {
+			b.Fatalf("BYE: %s", status(res))
+		}
+	}
+}

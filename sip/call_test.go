@@ -40,7 +40,7 @@ func (p *peer) call(number, callID string) string {
 	first := p.invite(number, callID, 1)
 	ch := p.expect(first)
 	if status(ch) != "407 Proxy Authentication Required" {
-		p.t.Fatalf("INVITE without credentials: %s", status(ch))
+		p.t.Fatalf("INVITE without credentials: %s", ch)
 	}
 	p.send(ack(first, ch))
 	inv := p.invite(number, callID, 2, authorization(p.t, ch, "INVITE", "sip:"+number+"@"+p.srv, p.user, "secret", 1))

@@ -150,7 +150,12 @@ func (s *Server) Listen(ctx context.Context) error {
 	lib := libraryLogger(s.log)
 	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter), sip.WithTransportLayerLogger(lib)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lib)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lib),
+			// Stray responses (late 1xx after a final, junk from scanners)
+			// are dropped; sipgo would log each at info on its global logger.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				s.log.Debug("sip: dropped a response outside any transaction", "response", r.Short(), "source", r.Source())
+			})))
 	if err != nil {
 		s.closeSockets()
 		return fmt.Errorf("sip: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -40,6 +41,9 @@ type call struct {
 	sessA  *media.Session
 	sessB  *media.Session
 	hangup chan string // the cause of the first BYE received
+	// callerBye is set as the caller's BYE is read, before its dialog
+	// ends: a late ACK may move the dialog's state on again.
+	callerBye atomic.Bool
 
 	mu  sync.Mutex // guards the following fields
 	bl  *sipgo.DialogClientSession
@@ -332,7 +336,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		<-bridged
 	}()
 	if err := c.a.RespondSDP(ansA); err != nil {
-		if c.a.LoadState() == sip.DialogStateEnded {
+		if c.callerBye.Load() || c.a.LoadState() == sip.DialogStateEnded {
 			// The caller's BYE overtook its ACK: requests are handled
 			// concurrently, so this is a hangup, not a lost ACK.
 			c.cdr.HangupCause = causeCallerBye
@@ -422,7 +426,9 @@ func (c *call) ack(req *sip.Request, tx sip.ServerTransaction) {
 
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 	if c.legOf(req) {
+		c.callerBye.Store(true)
 		if err := c.a.ReadBye(req, tx); err != nil {
+			c.callerBye.Store(false)
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 			return
 		}
