@@ -75,5 +75,5 @@ if [ "$what" = calls ] || [ "$what" = all ]; then
   kill $uaspid 2>/dev/null || true
   read -r ok failed elapsed < <(stats "$work/calls.csv")
   secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
-  echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) in ${secs}s, offered $CALL_RATE CPS, achieved $(awk -v o="$ok" -v s="$secs" 'BEGIN {printf "%.0f", o/s}') CPS with 1 s calls, media anchored; server CPU $(awk -v a="$cpu0" -v b="$(cpu)" -v o="$ok" 'BEGIN {printf "%.2f s = %.0f calls per CPU second", b-a, (b>a) ? o/(b-a) : 0}'); RSS after $(rss)"
+  echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) at $CALL_RATE CPS offered for $((CALL_COUNT / CALL_RATE)) s (1 s calls, media sessions anchored, no RTP), done in ${secs}s; server CPU $(awk -v a="$cpu0" -v b="$(cpu)" -v o="$ok" 'BEGIN {printf "%.2f s = %.0f calls per CPU second", b-a, (b>a) ? o/(b-a) : 0}'); RSS after $(rss)"
 fi
