@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -24,10 +25,13 @@ import (
 //
 // On the WebSocket the agent sends {"type": "accept"|"decline"|"typing",
 // "chat": ID}, {"type": "msg", "chat", "text", "cid"}, {"type": "close",
-// "chat", "disposition"}, {"type": "transfer", "chat", "to_agent" or
-// "to_queue"} and {"type": "away"|"available"} (taking chats or not); it
-// receives "hello", "offer", "msg", "ack", "typing", "state", "away" (an
-// offer was missed) and "error" frames.
+// "chat", "disposition"} and {"type": "transfer", "chat", "to_queue"}; it
+// receives "hello" (with the chats held and offered), "offer", "msg",
+// "ack", "typing", "state" ("active", "closed", "transferred", or
+// "withdrawn": an offer that no longer stands), "away" (an offer rang
+// unanswered and the distributor set the agent away) and "error" frames.
+// Whether the agent takes chats is their presence in the distributor, set
+// by the console's presence control.
 func (s *Server) AgentHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveAgent)
@@ -80,7 +84,7 @@ func (s *Server) Detail(ctx context.Context, agent, id string) (ChatDetail, erro
 	s.mu.Lock()
 	ss := s.sessions[id]
 	var d ChatDetail
-	ok := ss != nil && (ss.row.Agent == agent || ss.offeredTo == agent)
+	ok := ss != nil && ((ss.row.State == StateActive && ss.row.Agent == agent) || offeredLocked(ss, agent))
 	if ok {
 		d.Chat = s.summaryLocked(ss)
 	}
@@ -133,36 +137,24 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(int64(s.cfg.MaxMessage) + 4096)
 	c := newConn(s.ctx, ws)
 	s.mu.Lock()
-	a := s.agent(id)
-	a.conns[c] = struct{}{}
-	var chats []ChatSummary
-	for cid := range a.held {
-		if ss := s.sessions[cid]; ss != nil {
-			chats = append(chats, s.summaryLocked(ss))
-		}
+	if s.agents[id] == nil {
+		s.agents[id] = map[*conn]struct{}{}
 	}
-	c.send(frame(map[string]any{"type": "hello", "agent": id, "chats": chats, "canned": s.cfg.Canned}))
-	s.dispatchLocked()
+	s.agents[id][c] = struct{}{}
+	c.send(frame(map[string]any{"type": "hello", "agent": id, "chats": s.chatsLocked(id), "canned": s.cfg.Canned}))
 	s.mu.Unlock()
 	s.serveConn(c, func(data []byte) error { return s.agentFrame(c, id, data) }, func() { s.agentGone(id, c) })
 }
 
-// agentGone detaches a connection; when the agent has none left, its
-// pending offers go back to the queue (held chats stay theirs).
+// agentGone detaches a console connection. Offers keep ringing until the
+// distributor withdraws them: a console reloaded meanwhile shows them.
 func (s *Server) agentGone(id string, c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.agents[id]
-	delete(a.conns, c)
-	if len(a.conns) > 0 {
-		return
+	delete(s.agents[id], c)
+	if len(s.agents[id]) == 0 {
+		delete(s.agents, id)
 	}
-	for cid := range a.held {
-		if ss := s.sessions[cid]; ss != nil && ss.offeredTo == id && ss.row.State == StateQueued {
-			s.withdrawLocked(ss)
-		}
-	}
-	s.dispatchLocked()
 }
 
 func (s *Server) agentFrame(c *conn, agent string, data []byte) error {
@@ -171,13 +163,6 @@ func (s *Server) agentFrame(c *conn, agent string, data []byte) error {
 		return fmt.Errorf("%w: %v", errBadRequest, err)
 	}
 	ctx := c.ctx
-	if f.Type == "available" || f.Type == "away" {
-		s.mu.Lock()
-		s.agent(agent).away = f.Type == "away"
-		s.dispatchLocked()
-		s.mu.Unlock()
-		return nil
-	}
 	ss, err := s.openSession(f.Chat)
 	if err == nil {
 		err = s.agentAction(ctx, c, agent, ss, f)
@@ -196,15 +181,7 @@ func (s *Server) agentAction(ctx context.Context, c *conn, agent string, ss *ses
 	case "accept":
 		return s.accept(ctx, agent, ss)
 	case "decline":
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if ss.offeredTo != agent || ss.row.State != StateQueued {
-			return ErrNotYours
-		}
-		s.withdrawLocked(ss)
-		ss.declined[agent] = true
-		s.dispatchLocked()
-		return nil
+		return s.decline(ctx, agent, ss)
 	}
 	s.mu.Lock()
 	mine := ss.row.State == StateActive && ss.row.Agent == agent
@@ -231,7 +208,7 @@ func (s *Server) agentAction(ctx context.Context, c *conn, agent string, ss *ses
 		if d == "" {
 			d = "resolved"
 		}
-		return s.closeSession(ctx, ss, d)
+		return s.closeSession(ctx, ss, d, false)
 	case "transfer":
 		return s.transfer(ctx, agent, ss, clipString(f.ToAgent, maxField), clipString(f.ToQueue, maxField))
 	default:
@@ -240,70 +217,95 @@ func (s *Server) agentAction(ctx context.Context, c *conn, agent string, ss *ses
 	return nil
 }
 
-// accept makes agent's offer of ss an active chat.
+// accept makes agent's offer of ss an active chat, once the distributor
+// has given it to them.
 func (s *Server) accept(ctx context.Context, agent string, ss *session) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	s.mu.Lock()
-	if ss.offeredTo != agent || ss.row.State != StateQueued {
-		s.mu.Unlock()
+	ok := offeredLocked(ss, agent)
+	s.mu.Unlock()
+	if !ok {
 		return ErrNotYours
 	}
-	queue := ss.row.Queue
-	s.mu.Unlock()
-	if err := s.st.UpdateChatSession(ctx, ss.row.ID, StateActive, agent, queue); err != nil {
+	if err := s.dist.Accept(ctx, ss.row.ID, agent); errors.Is(err, acd.ErrNotOffered) {
+		return fmt.Errorf("%w: %w", ErrNotYours, err)
+	} else if err != nil {
 		return fmt.Errorf("chat: accept: %w", err)
 	}
 	s.mu.Lock()
-	if ss.offer != nil {
-		ss.offer.Stop()
-		ss.offer = nil
-	}
-	ss.row.State, ss.row.Agent, ss.offeredTo = StateActive, agent, ""
-	s.removeWaitingLocked(ss)
+	ss.row.State, ss.row.Agent, ss.offer, ss.from = StateActive, agent, nil, ""
 	row := ss.row
 	s.mu.Unlock()
+	if err := s.st.UpdateChatSession(ctx, row.ID, StateActive, agent, row.Queue); err != nil {
+		// The distributor holds the chat for agent: the next start sets the
+		// store's copy right (reload).
+		s.log.Warn("chat: storing an accepted chat failed", "chat", row.ID, "agent", agent, "err", err)
+	}
 	if err := s.recordTimeline(ctx, row, ""); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.toVisitorsLocked(ss, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": StateActive}))
-	s.toAgentLocked(agent, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": StateActive, "summary": s.summaryLocked(ss)}))
+	s.toVisitorsLocked(ss, frame(map[string]any{"type": "state", "chat": row.ID, "state": StateActive}))
+	s.toAgentLocked(agent, frame(map[string]any{"type": "state", "chat": row.ID, "state": StateActive, "summary": s.summaryLocked(ss)}))
 	return nil
 }
 
-// transfer hands an active chat, with its conversation, to another agent
-// (offered to them first) or to a queue (at its head).
-func (s *Server) transfer(ctx context.Context, from string, ss *session, toAgent, toQueue string) error {
-	if (toAgent == "") == (toQueue == "") {
-		return fmt.Errorf("chat: transfer: give to_agent or to_queue")
-	}
+// decline refuses agent's offer of ss: the distributor offers it to
+// someone else (and keeps the agent from offers for a moment).
+func (s *Server) decline(ctx context.Context, agent string, ss *session) error {
 	s.mu.Lock()
-	queue := ss.row.Queue
-	if toQueue != "" {
-		queue = toQueue
-	}
-	if toAgent != "" {
-		a := s.agents[toAgent]
-		if toAgent == from || a == nil || len(a.conns) == 0 || s.cfg.Capacity(toAgent)-ChatSize*len(a.held) < ChatSize {
-			s.mu.Unlock()
-			return fmt.Errorf("chat: transfer: agent %q cannot take a chat now", toAgent)
-		}
-	}
+	ok := offeredLocked(ss, agent)
 	s.mu.Unlock()
-	if err := s.st.UpdateChatSession(ctx, ss.row.ID, StateQueued, "", queue); err != nil {
-		return fmt.Errorf("chat: transfer: %w", err)
+	if !ok {
+		return ErrNotYours
+	}
+	if err := s.dist.Decline(ctx, ss.row.ID, agent, "declined"); errors.Is(err, acd.ErrNotOffered) {
+		return fmt.Errorf("%w: %w", ErrNotYours, err)
+	} else if err != nil {
+		return fmt.Errorf("chat: decline: %w", err)
+	}
+	return nil
+}
+
+// transfer hands an active chat, with its conversation, to a queue (or to
+// an agent, in the chat's queue unless one is given): the distributor frees
+// the agent and offers the chat there ahead of newer items — to the named
+// agent first whenever they can take it.
+func (s *Server) transfer(ctx context.Context, from string, ss *session, toAgent, toQueue string) error {
+	if toQueue == "" && toAgent == "" {
+		return fmt.Errorf("chat: transfer: give to_queue or to_agent")
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if toQueue == "" {
+		s.mu.Lock()
+		toQueue = ss.row.Queue
+		s.mu.Unlock()
+	}
+	// Queued before the distributor hears of it: it may offer the chat at
+	// once.
+	s.mu.Lock()
+	if ss.row.State != StateActive || ss.row.Agent != from {
+		s.mu.Unlock()
+		return ErrNotYours
+	}
+	was := ss.row
+	ss.row.State, ss.row.Agent, ss.row.Queue, ss.from = StateQueued, "", toQueue, from
+	s.mu.Unlock()
+	if err := s.dist.TransferTo(ctx, was.ID, toQueue, toAgent); err != nil {
+		s.mu.Lock()
+		ss.row.State, ss.row.Agent, ss.row.Queue, ss.from = was.State, was.Agent, was.Queue, ""
+		s.mu.Unlock()
+		return fmt.Errorf("chat: transfer to queue %q: %w", toQueue, err)
+	}
+	if err := s.st.UpdateChatSession(ctx, was.ID, StateQueued, "", toQueue); err != nil {
+		s.log.Warn("chat: storing a transferred chat failed", "chat", was.ID, "err", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.agent(from).held, ss.row.ID)
-	ss.row.State, ss.row.Agent, ss.row.Queue = StateQueued, "", queue
-	ss.declined = map[string]bool{from: true}
-	s.waiting = append([]*session{ss}, s.waiting...)
-	s.toAgentLocked(from, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": "transferred"}))
-	s.toVisitorsLocked(ss, frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": StateQueued}))
-	if toAgent != "" {
-		s.offerLocked(ss, toAgent, from)
-	}
-	s.dispatchLocked()
+	s.toAgentLocked(from, frame(map[string]any{"type": "state", "chat": was.ID, "state": "transferred"}))
+	s.toVisitorsLocked(ss, frame(map[string]any{"type": "state", "chat": was.ID, "state": StateQueued}))
 	return nil
 }

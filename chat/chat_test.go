@@ -13,6 +13,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -53,30 +55,53 @@ type rig struct {
 	t    *testing.T
 	st   *store.Store
 	dir  *customer.Directory
+	dist *acd.Distributor
 	srv  *Server
 	http *httptest.Server
 	mail *fakeMail
 	cfg  Config
 }
 
+// testACD is the distributor's setup of the rig: alice and bob take three
+// chats each (capacity 75, a chat is 25), sales1 serves the sales queue.
+const testACD = `
+agents:
+  - {name: alice, capacity: 75}
+  - {name: bob, capacity: 75}
+  - {name: sales1}
+queues:
+  - {name: support, members: [alice, bob], ring_timeout: 30s, wrap_up: 0s}
+  - {name: sales, members: [sales1], wrap_up: 0s}
+`
+
 func testConfig(mail *fakeMail) Config {
 	return Config{
 		Widgets:          []Widget{{Name: "website", Queue: "support", Origins: []string{testOrigin}}},
 		AgentFromRequest: func(r *http.Request) (string, bool) { a := r.Header.Get("X-Agent"); return a, a != "" },
-		Capacity:         func(string) int { return 75 },
 		Canned:           []string{"Hello, how can I help?"},
 		Mailer:           mail,
 		Fallback:         mail,
 	}
 }
 
-func newRig(t *testing.T, cfg func(*Config)) *rig {
+func newRig(t *testing.T, cfg func(*Config)) *rig { return newRigACD(t, testACD, cfg) }
+
+// newRigACD starts a rig whose distributor is configured by acdYAML.
+func newRigACD(t *testing.T, acdYAML string, cfg func(*Config)) *rig {
 	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir())
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	f, err := config.Parse([]byte(acdYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := config.Apply(ctx, st, f); err != nil {
+		t.Fatal(err)
+	}
 	dir, err := customer.New(st, customer.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,10 +115,17 @@ func newRig(t *testing.T, cfg func(*Config)) *rig {
 	return r
 }
 
-// start runs a Server on the rig's store behind a new HTTP server.
+// start runs a distributor loaded from the rig's store (as serve does) and
+// a Server on it behind a new HTTP server. A declining agent is left alone
+// for a minute, so that the chat goes to someone else.
 func (r *rig) start() {
 	r.t.Helper()
-	srv, err := New(context.Background(), r.st, r.dir, r.cfg)
+	ctx := context.Background()
+	r.dist = acd.New(acd.Config{Store: r.st, DeclineBackoff: time.Minute})
+	if err := r.dist.Load(ctx); err != nil {
+		r.t.Fatal(err)
+	}
+	srv, err := New(ctx, r.st, r.dir, r.dist, r.cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -104,14 +136,33 @@ func (r *rig) start() {
 	r.t.Cleanup(r.stop)
 }
 
-// stop stops the Server and its HTTP server (a restart of the appliance).
+// stop stops the Server and its HTTP server and flushes the distributor, as
+// a stopping appliance does.
 func (r *rig) stop() {
 	if r.http == nil {
 		return
 	}
+	r.crash()
+	if err := r.dist.Flush(context.Background()); err != nil {
+		r.t.Error(err)
+	}
+}
+
+// crash stops the Server and its HTTP server without flushing what the
+// distributor writes behind (as kill -9 would lose it).
+func (r *rig) crash() {
 	r.srv.Close()
 	r.http.Close()
 	r.http = nil
+}
+
+// available sets agent available in the distributor, as the console's
+// presence control does.
+func (r *rig) available(agent string) {
+	r.t.Helper()
+	if err := r.dist.SetPresence(context.Background(), agent, acd.Presence{State: acd.Available}); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 type client struct {
@@ -142,7 +193,16 @@ func (r *rig) visitor(token string) (*client, map[string]any) {
 	return c, c.expect("welcome")
 }
 
+// agent opens agent id's console and makes them available.
 func (r *rig) agent(id string) (*client, map[string]any) {
+	r.t.Helper()
+	c, hello := r.console(id)
+	r.available(id)
+	return c, hello
+}
+
+// console opens agent id's console connection.
+func (r *rig) console(id string) (*client, map[string]any) {
 	r.t.Helper()
 	c, _, err := r.dial("/agent/chat/ws", http.Header{"X-Agent": {id}})
 	if err != nil {
@@ -229,6 +289,18 @@ func (r *rig) startChat(name, email, phone string) (*client, string, string) {
 	v.send(map[string]any{"type": "start", "name": name, "email": email, "phone": phone, "intent": "billing"})
 	st := v.expectState(StateQueued)
 	return v, w["token"].(string), st["chat"].(string)
+}
+
+// activeChat starts a chat that agent a is offered and accepts.
+func (r *rig) activeChat(a *client, name, email, phone string) (*client, string, string) {
+	r.t.Helper()
+	v, token, id := r.startChat(name, email, phone)
+	if o := a.expect("offer")["chat"].(map[string]any); o["id"] != id {
+		r.t.Fatalf("offer %v; want %s", o["id"], id)
+	}
+	a.send(map[string]any{"type": "accept", "chat": id})
+	v.expectState(StateActive)
+	return v, token, id
 }
 
 func TestOriginAndAuth(t *testing.T) {
@@ -414,61 +486,91 @@ func TestCapacityAndNextFreeSlot(t *testing.T) {
 	}
 	b.send(map[string]any{"type": "accept", "chat": ids[3]})
 	visitors[3].expectState(StateActive)
-	// Transfer to bob with the conversation.
-	visitors[0].send(map[string]any{"type": "msg", "cid": "x", "text": "before transfer"})
-	visitors[0].expect("ack")
+	// A transfer to one agent offers the chat to that agent first.
 	a.send(map[string]any{"type": "transfer", "chat": ids[0], "to_agent": "bob"})
-	if o := b.expect("offer"); o["from"] != "alice" {
-		t.Fatalf("transfer offer = %v", o)
+	if o := b.expect("offer")["chat"].(map[string]any); o["id"] != ids[0] {
+		t.Fatalf("bob offered %v after alice's transfer to him", o["id"])
 	}
-	b.send(map[string]any{"type": "accept", "chat": ids[0]})
-	visitors[0].expectState(StateActive)
-	var d ChatDetail
-	if r.getJSON("/agent/chat/chats/"+ids[0], "bob", &d); len(d.Messages) != 1 || d.Messages[0].Text != "before transfer" {
-		t.Fatalf("transferred conversation = %+v", d.Messages)
-	}
-	a.send(map[string]any{"type": "msg", "chat": ids[0], "text": "not mine any more"})
+	a.send(map[string]any{"type": "accept", "chat": ids[3]})
 	if e := a.expect("error"); !strings.Contains(e["error"].(string), "not held") {
-		t.Fatalf("old agent wrote to a transferred chat: %v", e)
+		t.Fatalf("accepted a chat offered to bob: %v", e)
 	}
 }
 
 func TestTransferToQueue(t *testing.T) {
-	r := newRig(t, func(c *Config) {
-		c.Member = func(agent, queue string) bool { return queue == "support" || agent == "sales1" }
-	})
+	r := newRig(t, nil)
 	a, _ := r.agent("alice")
-	v, _, id := r.startChat("Zoé", "", "")
-	a.expect("offer")
-	a.send(map[string]any{"type": "accept", "chat": id})
-	v.expectState(StateActive)
+	v, _, id := r.activeChat(a, "Zoé", "", "")
+	v.send(map[string]any{"type": "msg", "cid": "x", "text": "before transfer"})
+	v.expect("ack")
 	a.send(map[string]any{"type": "transfer", "chat": id})
-	if e := a.expect("error"); !strings.Contains(e["error"].(string), "to_agent or to_queue") {
+	if e := a.expect("error"); !strings.Contains(e["error"].(string), "to_queue") {
 		t.Fatalf("transfer without target: %v", e)
+	}
+	a.send(map[string]any{"type": "transfer", "chat": id, "to_queue": "nowhere"})
+	if e := a.expect("error"); !strings.Contains(e["error"].(string), "nowhere") {
+		t.Fatalf("transfer to an unknown queue: %v", e)
 	}
 	a.send(map[string]any{"type": "transfer", "chat": id, "to_queue": "sales"})
 	a.expectState("transferred")
 	v.expectState(StateQueued)
 	s, _ := r.agent("sales1")
-	o := s.expect("offer")["chat"].(map[string]any)
-	if o["id"] != id || o["queue"] != "sales" {
-		t.Fatalf("sales offer = %v", o)
+	f := s.expect("offer")
+	o := f["chat"].(map[string]any)
+	if o["id"] != id || o["queue"] != "sales" || f["from"] != "alice" {
+		t.Fatalf("sales offer = %v", f)
 	}
 	s.send(map[string]any{"type": "accept", "chat": id})
 	v.expectState(StateActive)
+	var d ChatDetail
+	if r.getJSON("/agent/chat/chats/"+id, "sales1", &d); len(d.Messages) != 1 || d.Messages[0].Text != "before transfer" {
+		t.Fatalf("transferred conversation = %+v", d.Messages)
+	}
+	a.send(map[string]any{"type": "msg", "chat": id, "text": "not mine any more"})
+	if e := a.expect("error"); !strings.Contains(e["error"].(string), "not held") {
+		t.Fatalf("old agent wrote to a transferred chat: %v", e)
+	}
 	rows, err := r.st.OpenChatSessions(context.Background())
 	if err != nil || len(rows) != 1 || rows[0].Queue != "sales" || rows[0].Agent != "sales1" {
 		t.Fatalf("stored after transfer = %+v, %v", rows, err)
 	}
+	if st := agentStatus(t, r.dist, "sales1"); len(st.Held) != 1 || st.Held[0] != id {
+		t.Fatalf("distributor: sales1 holds %v", st.Held)
+	}
+	if st := agentStatus(t, r.dist, "alice"); len(st.Held) != 0 {
+		t.Fatalf("distributor: alice still holds %v", st.Held)
+	}
+}
+
+// agentStatus returns the distributor's live state of agent.
+func agentStatus(t *testing.T, d *acd.Distributor, agent string) acd.AgentStatus {
+	t.Helper()
+	return named(t, d.Snapshot().Agents, agent, func(a acd.AgentStatus) string { return a.Name })
+}
+
+// queueStatus returns the distributor's live state of queue.
+func queueStatus(t *testing.T, d *acd.Distributor, queue string) acd.QueueStatus {
+	t.Helper()
+	return named(t, d.Snapshot().Queues, queue, func(q acd.QueueStatus) string { return q.Name })
+}
+
+// named returns the element of xs whose name is name.
+func named[T any](t *testing.T, xs []T, name string, nameOf func(T) string) T {
+	t.Helper()
+	for _, x := range xs {
+		if nameOf(x) == name {
+			return x
+		}
+	}
+	t.Fatalf("%q not in the distributor's snapshot", name)
+	var zero T
+	return zero
 }
 
 func TestResumeAfterReload(t *testing.T) {
 	r := newRig(t, nil)
 	a, _ := r.agent("alice")
-	v, token, id := r.startChat("Paul", "", "")
-	a.expect("offer")
-	a.send(map[string]any{"type": "accept", "chat": id})
-	v.expectState(StateActive)
+	v, token, id := r.activeChat(a, "Paul", "", "")
 	v.send(map[string]any{"type": "msg", "cid": "m1", "text": "first"})
 	v.expect("ack")
 	v.ws.Close(websocket.StatusGoingAway, "reload")
@@ -506,10 +608,7 @@ func TestRestartDuringActiveChats(t *testing.T) {
 	}
 	var vs []*vis
 	for i := range 3 {
-		v, token, id := r.startChat(fmt.Sprintf("V%d", i), "", "")
-		a.expect("offer")
-		a.send(map[string]any{"type": "accept", "chat": id})
-		v.expectState(StateActive)
+		v, token, id := r.activeChat(a, fmt.Sprintf("V%d", i), "", "")
 		x := &vis{token: token, id: id}
 		for j := range 3 {
 			text := fmt.Sprintf("v%d-m%d", i, j)
@@ -599,10 +698,14 @@ func TestUnavailableFallbacks(t *testing.T) {
 func TestAfterHoursAndQueueLimit(t *testing.T) {
 	open := true
 	var mu sync.Mutex
-	r := newRig(t, func(c *Config) {
-		c.MaxWaiting = 1
+	// busy is available, but for calls only: chats wait, one at most.
+	r := newRigACD(t, `
+agents:
+  - {name: busy, channels: [voice]}
+queues:
+  - {name: support, members: [busy], max_length: 1}
+`, func(c *Config) {
 		c.Open = func(string, time.Time) bool { mu.Lock(); defer mu.Unlock(); return open }
-		c.Capacity = func(string) int { return 0 } // signed in, but busy elsewhere
 	})
 	r.agent("busy")
 	r.startChat("First", "", "")
@@ -610,6 +713,10 @@ func TestAfterHoursAndQueueLimit(t *testing.T) {
 	v.send(map[string]any{"type": "start", "name": "Second"})
 	if u := v.expect("unavailable"); u["reason"] != "busy" {
 		t.Fatalf("over the queue limit: %v", u)
+	}
+	v.send(map[string]any{"type": "leave_message", "text": "call me", "email": "x@example.com"})
+	if e := v.expect("error"); e["code"] != "contact" {
+		t.Fatalf("leave a message without a contact: %v", e)
 	}
 	mu.Lock()
 	open = false
@@ -619,15 +726,19 @@ func TestAfterHoursAndQueueLimit(t *testing.T) {
 	if u := v2.expect("unavailable"); u["reason"] != "closed" {
 		t.Fatalf("after hours: %v", u)
 	}
+	if q := queueStatus(t, r.dist, "support"); q.Waiting != 1 {
+		t.Fatalf("distributor: %d chats waiting; want 1", q.Waiting)
+	}
+	rows, _ := r.st.OpenChatSessions(context.Background())
+	if len(rows) != 1 {
+		t.Fatalf("%d open sessions; want 1 (the refused chat is closed)", len(rows))
+	}
 }
 
 func TestHostileVisitor(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.MaxMessage = 1, 5, 100 })
 	a, _ := r.agent("alice")
-	calm, _, calmID := r.startChat("Calm", "", "")
-	a.expect("offer")
-	a.send(map[string]any{"type": "accept", "chat": calmID})
-	calm.expectState(StateActive)
+	calm, _, _ := r.activeChat(a, "Calm", "", "")
 
 	v, _, _ := r.startChat("Flood", "", "")
 	v.send(map[string]any{"type": "msg", "cid": "big", "text": strings.Repeat("x", 101)})

@@ -70,22 +70,11 @@ type Config struct {
 	// AgentFromRequest authenticates an agent request of the agent
 	// handler (the web console's session); required for AgentHandler.
 	AgentFromRequest func(*http.Request) (agentID string, ok bool)
-	// Capacity returns an agent's capacity in units (a chat is
-	// ChatSize units); nil means 100 for every agent.
-	Capacity func(agentID string) int
-	// Member reports whether an agent serves a queue; nil means every
-	// agent serves every queue.
-	Member func(agentID, queue string) bool
 	// Open reports whether a queue takes chats at a time (business
-	// hours); nil means always.
+	// hours); nil means always. Who is available, how many chats an agent
+	// takes and how many may wait are the distributor's (acd presence,
+	// capacity, the queue's max_length).
 	Open func(queue string, now time.Time) bool
-	// OfferTimeout is how long an offer waits for the agent to accept;
-	// then the chat goes back to the head of the queue and the agent is
-	// set away. 0 means 30s.
-	OfferTimeout time.Duration
-	// MaxWaiting is the number of chats waiting in one queue beyond which
-	// visitors are offered to leave a message; 0 means 20.
-	MaxWaiting int
 	// MaxMessage is the largest message in bytes; 0 means 4000.
 	MaxMessage int
 	// Rate is the sustained messages per second a visitor may send, Burst
@@ -107,9 +96,6 @@ type Config struct {
 	// Now returns the time; nil means time.Now.
 	Now func() time.Time
 }
-
-// ChatSize is the capacity units one chat takes from an agent.
-const ChatSize = 25
 
 // Validate reports the first unacceptable field, by path.
 func (c Config) Validate() error {
@@ -134,27 +120,15 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.MaxMessage < 0 || c.MaxWaiting < 0 || c.Rate < 0 || c.Burst < 0 || c.OfferTimeout < 0 || c.MaxConnsPerIP < 0 {
+	if c.MaxMessage < 0 || c.Rate < 0 || c.Burst < 0 || c.MaxConnsPerIP < 0 {
 		return fmt.Errorf("chat: limits must not be negative")
 	}
 	return nil
 }
 
 func (c *Config) setDefaults() {
-	if c.Capacity == nil {
-		c.Capacity = func(string) int { return 100 }
-	}
-	if c.Member == nil {
-		c.Member = func(string, string) bool { return true }
-	}
-	if c.OfferTimeout == 0 {
-		c.OfferTimeout = 30 * time.Second
-	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 50
-	}
-	if c.MaxWaiting == 0 {
-		c.MaxWaiting = 20
 	}
 	if c.MaxMessage == 0 {
 		c.MaxMessage = 4000

@@ -8,6 +8,13 @@
 // capacity, canned responses, transfer, close with disposition, the
 // customer's timeline beside each chat).
 //
+// Who serves which chat is the appliance's one distributor's decision
+// (package acd): each session is an acd.Chat work item, and the Server is
+// the chat channel's acd.Handler, turning offers into console pop-ups and
+// reporting accept, decline, close, abandon and transfer back. Agents take
+// chats by their acd presence and within their acd capacity, beside their
+// calls and emails.
+//
 // Every conversation feeds the unified customer (internal/customer): the
 // visitor token, email and phone of the pre-chat form are identities of one
 // customer and the transcript is an entry of their timeline.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -30,7 +32,12 @@ func FuzzVisitorFrames(f *testing.F) {
 	}
 	defer st.Close()
 	cfg := testConfig(&fakeMail{})
-	s, err := New(context.Background(), st, nil, cfg)
+	d := acd.New(acd.Config{})
+	d.SetConfig([]config.Queue{{Name: "support", Members: []string{"alice"}}}, []config.Agent{{Name: "alice"}})
+	if err := d.SetPresence(context.Background(), "alice", acd.Presence{State: acd.Available}); err != nil {
+		f.Fatal(err)
+	}
+	s, err := New(context.Background(), st, nil, d, cfg)
 	if err != nil {
 		f.Fatal(err)
 	}

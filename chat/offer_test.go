@@ -7,6 +7,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -40,8 +42,9 @@ func hasFrame(fs []map[string]any, typ string) map[string]any {
 }
 
 // TestOfferTimeout checks ring-no-answer in fake time: an offer not
-// accepted within OfferTimeout goes back to the head of the queue, the
-// agent is set away, and the next agent is offered the chat.
+// accepted within the queue's ring timeout goes back to its place, the
+// distributor sets the agent away and the console hears of it, and the
+// next agent is offered the chat.
 func TestOfferTimeout(t *testing.T) {
 	st, err := store.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -50,20 +53,28 @@ func TestOfferTimeout(t *testing.T) {
 	defer st.Close()
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		cfg := testConfig(&fakeMail{})
-		cfg.OfferTimeout = 20 * time.Second
-		s, err := New(ctx, st, nil, cfg)
+		d := acd.New(acd.Config{})
+		d.SetConfig([]config.Queue{{Name: "support", Members: []string{"alice", "bob"}, RingTimeout: config.Duration(20 * time.Second)}},
+			[]config.Agent{{Name: "alice"}, {Name: "bob"}})
+		s, err := New(ctx, st, nil, d, testConfig(&fakeMail{}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		alice := fakeConn(s.ctx)
+		alice, bob := fakeConn(s.ctx), fakeConn(s.ctx)
 		s.mu.Lock()
-		s.agent("alice").conns[alice] = struct{}{}
+		s.agents["alice"] = map[*conn]struct{}{alice: {}}
+		s.agents["bob"] = map[*conn]struct{}{bob: {}} // bob signs in away: no offer yet
 		s.mu.Unlock()
+		if err := d.SetPresence(ctx, "alice", acd.Presence{State: acd.Available}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.SetPresence(ctx, "bob", acd.Presence{State: acd.Away, Reason: "lunch"}); err != nil {
+			t.Fatal(err)
+		}
 
 		visitorConn := fakeConn(s.ctx)
-		v := &visitor{s: s, c: visitorConn, widget: s.widgets["website"], token: newID()}
+		v := &visitor{s: s, c: visitorConn, widget: s.widgets["website"], token: newID(), rate: bucket{rate: 5, burst: 20}}
 		if err := v.start(ctx, inFrame{Name: "Late"}); err != nil {
 			t.Fatal(err)
 		}
@@ -75,27 +86,34 @@ func TestOfferTimeout(t *testing.T) {
 		if hasFrame(frames(alice), "away") != nil {
 			t.Fatal("offer withdrawn before its timeout")
 		}
-		bob := fakeConn(s.ctx)
-		s.mu.Lock()
-		s.agent("bob").away = true // bob signs in away: no offer yet
-		s.agent("bob").conns[bob] = struct{}{}
-		s.mu.Unlock()
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		if f := hasFrame(frames(alice), "away"); f == nil || f["reason"] != "no-answer" {
-			t.Fatal("alice was not set away after the offer timed out")
+			t.Fatal("alice's console was not told she is away after the offer timed out")
 		}
-		s.mu.Lock()
-		if len(s.waiting) != 1 || s.waiting[0].offeredTo != "" || len(s.agents["alice"].held) != 0 {
-			t.Fatalf("after timeout: waiting %d, offered to %q, alice holds %d", len(s.waiting), s.waiting[0].offeredTo, len(s.agents["alice"].held))
+		if p, _ := d.Presence("alice"); p.State != acd.Away || p.Reason != acd.ReasonNoAnswer {
+			t.Fatalf("alice's presence = %+v; want away for no answer", p)
 		}
-		s.mu.Unlock()
+		if len(s.Chats("alice")) != 0 || len(s.Chats("bob")) != 0 {
+			t.Fatalf("after timeout: alice has %v, bob %v", s.Chats("alice"), s.Chats("bob"))
+		}
 		// Bob becomes available: he gets it.
-		if err := s.agentFrame(bob, "bob", []byte(`{"type":"available"}`)); err != nil {
+		if err := d.SetPresence(ctx, "bob", acd.Presence{State: acd.Available}); err != nil {
 			t.Fatal(err)
 		}
 		if hasFrame(frames(bob), "offer") == nil {
 			t.Fatal("bob was not offered the chat")
+		}
+		// The visitor leaves while it rings: bob's offer is taken back.
+		if err := v.handle([]byte(`{"type":"end"}`)); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if f := hasFrame(frames(bob), "state"); f == nil || f["state"] != StateClosed {
+			t.Fatalf("bob's console after the visitor left: %v", f)
+		}
+		if len(d.Snapshot().Agents[1].Offered) != 0 {
+			t.Fatal("the distributor still offers the abandoned chat to bob")
 		}
 	})
 }

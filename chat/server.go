@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -36,9 +37,12 @@ type Message struct {
 
 // Server runs the web chat of one appliance. Its handlers are Handler (the
 // public widget and visitor WebSocket) and AgentHandler (the console side).
+// Who serves which chat is the distributor's decision: Server is its
+// acd.Chat handler.
 type Server struct {
 	st     *store.Store
 	dir    *customer.Directory
+	dist   Distributor
 	cfg    Config
 	log    *slog.Logger
 	ctx    context.Context // cancelled by Close: ends every connection
@@ -51,64 +55,50 @@ type Server struct {
 	widgets  map[string]Widget
 	origins  map[string]map[string]bool // widget → canonical origins
 	sessions map[string]*session
-	byToken  map[string]*session // widget+"\x00"+token → open session
-	waiting  []*session          // queued sessions, oldest first (transfers go first)
-	agents   map[string]*agentState
-	perIP    map[string]int // open visitor connections by remote address
+	byToken  map[string]*session           // widget+"\x00"+token → open session
+	agents   map[string]map[*conn]struct{} // console connections by agent
+	perIP    map[string]int                // open visitor connections by remote address
 }
 
 // session is one open conversation.
 type session struct {
-	mu sync.Mutex // serialises commits so that seq order is broadcast order
+	// mu serialises what changes the session: commits (so that seq order
+	// is broadcast order), accept, transfer and close, and the end of an
+	// offer. Take it before Server.mu.
+	mu sync.Mutex
 
 	// The fields below are guarded by Server.mu.
-	row       store.ChatSession
-	offeredTo string
-	offer     *time.Timer // ring-no-answer of the current offer
-	declined  map[string]bool
-	visitors  map[*conn]struct{}
-	mailed    int // transcripts sent, bounded by maxTranscripts
+	row      store.ChatSession
+	offer    *offer // the distributor's standing offer, nil when none
+	from     string // the agent who transferred the chat, shown with its offers
+	visitors map[*conn]struct{}
+	mailed   int // transcripts sent, bounded by maxTranscripts
 }
 
-// agentState is one agent known to the chat side.
-type agentState struct {
-	id    string
-	conns map[*conn]struct{}
-	held  map[string]bool // session ids held or offered
-	away  bool            // not taking chats (set by the agent or a missed offer)
-}
-
-// New returns a Server on st, feeding dir, and reloads the open sessions
-// (queued ones wait again in arrival order, active ones stay with their
-// agent).
-func New(ctx context.Context, st *store.Store, dir *customer.Directory, cfg Config) (*Server, error) {
+// New returns a Server on st, feeding dir, whose chats go through dist. It
+// reloads the open sessions, agreeing with dist on who holds which (see
+// reload), then registers itself as dist's acd.Chat handler.
+func New(ctx context.Context, st *store.Store, dir *customer.Directory, dist Distributor, cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if dist == nil {
+		return nil, fmt.Errorf("chat: a distributor is required")
+	}
 	cfg.setDefaults()
 	s := &Server{
-		st: st, dir: dir, cfg: cfg, log: cfg.Logger,
-		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]*agentState{}, perIP: map[string]int{},
+		st: st, dir: dir, dist: dist, cfg: cfg, log: cfg.Logger,
+		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]map[*conn]struct{}{}, perIP: map[string]int{},
 	}
 	s.setWidgetsLocked(cfg.Widgets)
-	rows, err := st.OpenChatSessions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("chat: reload: %w", err)
-	}
-	for _, r := range rows {
-		ss := &session{row: r, declined: map[string]bool{}, visitors: map[*conn]struct{}{}}
-		s.sessions[r.ID] = ss
-		s.byToken[r.Widget+"\x00"+r.VisitorToken] = ss
-		switch r.State {
-		case StateQueued:
-			s.waiting = append(s.waiting, ss)
-		case StateActive:
-			s.agent(r.Agent).held[r.ID] = true
-		}
-	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.reload(ctx); err != nil {
+		s.cancel()
+		return nil, err
+	}
 	s.commits = make(chan commitReq, maxBatch)
 	s.done.Go(func() { s.commitLoop(s.ctx) })
+	dist.Handle(acd.Chat, s)
 	return s, nil
 }
 
@@ -139,8 +129,9 @@ func (s *Server) setWidgetsLocked(ws []Widget) {
 
 // Close ends every visitor and agent connection (the handlers return) and
 // stops the committer; messages not yet acknowledged are not committed, and
-// their senders resend them on reconnect. Sessions stay in the store for the
-// next Server.
+// their senders resend them on reconnect. Sessions stay in the store, and
+// their work items in the distributor, for the next Server. Offers the
+// distributor makes after Close ring unanswered: Close is for shutdown.
 func (s *Server) Close() {
 	s.cancel()
 	s.done.Wait()
@@ -148,7 +139,7 @@ func (s *Server) Close() {
 	defer s.mu.Unlock()
 	for _, ss := range s.sessions {
 		if ss.offer != nil {
-			ss.offer.Stop()
+			ss.offer.stop()
 		}
 	}
 }
@@ -159,27 +150,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (s *Server) agent(id string) *agentState {
-	a := s.agents[id]
-	if a == nil {
-		a = &agentState{id: id, conns: map[*conn]struct{}{}, held: map[string]bool{}}
-		s.agents[id] = a
-	}
-	return a
-}
-
 // frame marshals v for sending; v is always a map or struct of ours.
 func frame(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
 
-// toAgentLocked sends f to every connection of agent id.
+// toAgentLocked sends f to every console connection of agent id.
 func (s *Server) toAgentLocked(id string, f []byte) {
-	if a := s.agents[id]; a != nil {
-		for c := range a.conns {
-			c.send(f)
-		}
+	for c := range s.agents[id] {
+		c.send(f)
 	}
 }
 
@@ -188,76 +168,6 @@ func (s *Server) toVisitorsLocked(ss *session, f []byte) {
 	for c := range ss.visitors {
 		c.send(f)
 	}
-}
-
-// dispatchLocked offers waiting chats to agents with free capacity: oldest
-// first, to the least occupied connected member of the queue that has not
-// declined it.
-func (s *Server) dispatchLocked() {
-	for _, ss := range s.waiting {
-		if ss.offeredTo != "" {
-			continue
-		}
-		var best *agentState
-		for _, a := range s.agents {
-			if len(a.conns) == 0 || a.away || ss.declined[a.id] || !s.cfg.Member(a.id, ss.row.Queue) {
-				continue
-			}
-			if s.cfg.Capacity(a.id)-ChatSize*len(a.held) < ChatSize {
-				continue
-			}
-			if best == nil || len(a.held) < len(best.held) || (len(a.held) == len(best.held) && a.id < best.id) {
-				best = a
-			}
-		}
-		if best == nil {
-			continue
-		}
-		s.offerLocked(ss, best.id, "")
-	}
-}
-
-// offerLocked offers ss to agent (reserving its capacity) until it accepts,
-// declines, or lets Config.OfferTimeout pass: then the chat goes back to
-// the head of the queue and the agent is set away (ring-no-answer).
-func (s *Server) offerLocked(ss *session, agent, from string) {
-	ss.offeredTo = agent
-	s.agent(agent).held[ss.row.ID] = true
-	f := map[string]any{"type": "offer", "chat": s.summaryLocked(ss)}
-	if from != "" {
-		f["from"] = from
-	}
-	s.toAgentLocked(agent, frame(f))
-	ss.offer = time.AfterFunc(s.cfg.OfferTimeout, func() { s.offerExpired(ss, agent) })
-}
-
-// withdrawLocked cancels the pending offer of ss, if any.
-func (s *Server) withdrawLocked(ss *session) {
-	if ss.offer != nil {
-		ss.offer.Stop()
-		ss.offer = nil
-	}
-	if ss.offeredTo == "" {
-		return
-	}
-	if a := s.agents[ss.offeredTo]; a != nil && ss.row.State == StateQueued {
-		delete(a.held, ss.row.ID)
-	}
-	ss.offeredTo = ""
-}
-
-func (s *Server) offerExpired(ss *session, agent string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ss.offeredTo != agent || ss.row.State != StateQueued || s.ctx.Err() != nil {
-		return
-	}
-	s.withdrawLocked(ss)
-	s.agent(agent).away = true
-	s.removeWaitingLocked(ss)
-	s.waiting = append([]*session{ss}, s.waiting...)
-	s.toAgentLocked(agent, frame(map[string]any{"type": "away", "reason": "no-answer", "chat": ss.row.ID}))
-	s.dispatchLocked()
 }
 
 // ChatSummary describes a chat to an agent.
@@ -279,40 +189,20 @@ type ChatSummary struct {
 func (s *Server) summaryLocked(ss *session) ChatSummary {
 	r := ss.row
 	return ChatSummary{ID: r.ID, Widget: r.Widget, Queue: r.Queue, State: r.State, Agent: r.Agent,
-		Offered: ss.offeredTo != "" && r.State == StateQueued, CustomerID: r.CustomerID,
+		Offered: ss.offer != nil && r.State == StateQueued, CustomerID: r.CustomerID,
 		Name: r.Name, Email: r.Email, Phone: r.Phone, Intent: r.Intent, CreatedAt: r.CreatedAt}
 }
 
-func (s *Server) removeWaitingLocked(ss *session) {
-	for i, w := range s.waiting {
-		if w == ss {
-			s.waiting = append(s.waiting[:i], s.waiting[i+1:]...)
-			return
-		}
-	}
-}
-
-// waitingInLocked counts the chats waiting in queue.
-func (s *Server) waitingInLocked(queue string) int {
-	n := 0
-	for _, w := range s.waiting {
-		if w.row.Queue == queue {
-			n++
-		}
-	}
-	return n
-}
-
-// availability returns "" when queue can take a chat now, else the reason.
-func (s *Server) availabilityLocked(queue string) string {
+// availability returns "" when queue can take a chat now, else the reason:
+// "closed" outside its hours, "nobody" when none of its members is
+// available in the distributor. (A full queue is the distributor's
+// refusal, "busy", at Enqueue.)
+func (s *Server) availability(queue string) string {
 	if s.cfg.Open != nil && !s.cfg.Open(queue, s.cfg.Now()) {
 		return "closed"
 	}
-	if s.waitingInLocked(queue) >= s.cfg.MaxWaiting {
-		return "busy"
-	}
-	for _, a := range s.agents {
-		if len(a.conns) > 0 && !a.away && s.cfg.Member(a.id, queue) {
+	for _, q := range s.dist.Snapshot().Queues {
+		if q.Name == queue && q.Available > 0 {
 			return ""
 		}
 	}
@@ -369,9 +259,13 @@ func (s *Server) history(ctx context.Context, id string) ([]Message, error) {
 	return out, nil
 }
 
-// closeSession closes an open session with disposition and records the
-// transcript on the customer's timeline.
-func (s *Server) closeSession(ctx context.Context, ss *session, disposition string) error {
+// closeSession closes an open session with disposition, records the
+// transcript on the customer's timeline and ends the session's work item:
+// abandoned when the visitor left (completed if an agent held it), else
+// completed.
+func (s *Server) closeSession(ctx context.Context, ss *session, disposition string, abandon bool) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	s.mu.Lock()
 	closed := ss.row.State == StateClosed
 	s.mu.Unlock()
@@ -382,30 +276,38 @@ func (s *Server) closeSession(ctx context.Context, ss *session, disposition stri
 		return fmt.Errorf("chat: close: %w", err)
 	}
 	s.mu.Lock()
+	held := ss.row.State == StateActive
 	ss.row.State = StateClosed
 	row := ss.row
+	tell := []string{}
+	if held {
+		tell = append(tell, row.Agent)
+	}
+	if ss.offer != nil {
+		tell = append(tell, ss.offer.agents...)
+	}
+	delete(s.sessions, row.ID)
+	delete(s.byToken, row.Widget+"\x00"+row.VisitorToken)
 	s.mu.Unlock()
+	end := s.dist.Complete
+	if abandon {
+		end = s.dist.Abandon
+	}
+	if err := end(ctx, row.ID); err != nil && !errors.Is(err, acd.ErrNoItem) {
+		// The distributor's self-check ends it: Alive says it is closed.
+		s.log.Warn("chat: ending the work item failed", "chat", row.ID, "err", err)
+	}
 	// The timeline holds the transcript before anyone hears of the close.
 	if err := s.recordTimeline(ctx, row, disposition); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	agent := ss.row.Agent
-	if ss.offeredTo != "" {
-		agent = ss.offeredTo
-	}
-	s.withdrawLocked(ss)
-	if a := s.agents[agent]; a != nil {
-		delete(a.held, ss.row.ID)
-	}
-	s.removeWaitingLocked(ss)
-	delete(s.sessions, ss.row.ID)
-	delete(s.byToken, ss.row.Widget+"\x00"+ss.row.VisitorToken)
-	f := frame(map[string]any{"type": "state", "chat": ss.row.ID, "state": StateClosed, "disposition": disposition})
+	f := frame(map[string]any{"type": "state", "chat": row.ID, "state": StateClosed, "disposition": disposition})
 	s.toVisitorsLocked(ss, f)
-	s.toAgentLocked(agent, f)
-	s.dispatchLocked()
+	for _, a := range tell {
+		s.toAgentLocked(a, f)
+	}
 	return nil
 }
 
@@ -456,12 +358,14 @@ func (s *Server) openSession(id string) (*session, error) {
 func (s *Server) Chats(agent string) []ChatSummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.chatsLocked(agent)
+}
+
+func (s *Server) chatsLocked(agent string) []ChatSummary {
 	var out []ChatSummary
-	if a := s.agents[agent]; a != nil {
-		for id := range a.held {
-			if ss := s.sessions[id]; ss != nil {
-				out = append(out, s.summaryLocked(ss))
-			}
+	for _, ss := range s.sessions {
+		if (ss.row.State == StateActive && ss.row.Agent == agent) || offeredLocked(ss, agent) {
+			out = append(out, s.summaryLocked(ss))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -43,11 +44,13 @@ const (
 )
 
 // Handler returns the public handler, to mount under /chat/ (with the
-// prefix stripped): GET widget.js serves the widget, GET ws?widget=NAME is
-// the visitor WebSocket.
+// prefix stripped): GET widget.js serves the widget, GET start/NAME a page
+// of the appliance's own that opens widget NAME, GET ws?widget=NAME is the
+// visitor WebSocket.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /widget.js", serveWidget)
+	mux.HandleFunc("GET /start/{widget}", s.serveStart)
 	mux.HandleFunc("GET /ws", s.serveVisitor)
 	return mux
 }
@@ -63,7 +66,7 @@ func (s *Server) checkOrigin(r *http.Request) (Widget, error) {
 		return w, fmt.Errorf("%w: %q", ErrUnknownWidget, name)
 	}
 	o, err := canonicalOrigin(r.Header.Get("Origin"))
-	if err != nil || !allowed[o] {
+	if err != nil || !(allowed[o] || sameHost(o, r.Host)) {
 		return w, fmt.Errorf("%w: %q for widget %q", ErrOrigin, r.Header.Get("Origin"), name)
 	}
 	return w, nil
@@ -77,11 +80,11 @@ type visitor struct {
 	token  string
 	ss     *session // nil until hello finds or start creates a session
 	rate   bucket
-	// unavailable is the reason given when the pre-chat form found nobody
-	// to chat with; it allows leave_message and callback.
-	unavailable string
-	form        inFrame
-	custID      int64
+	// reason is why the pre-chat form found nobody to chat with; it
+	// allows leave_message and callback.
+	reason string
+	form   inFrame
+	custID int64
 }
 
 func (s *Server) serveVisitor(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +221,7 @@ func (v *visitor) handle(data []byte) error {
 		}
 	case "end":
 		if v.ss != nil {
-			if err := v.s.closeSession(ctx, v.ss, "visitor-ended"); err != nil && !errors.Is(err, ErrNoSession) {
+			if err := v.s.closeSession(ctx, v.ss, "visitor-ended", true); err != nil && !errors.Is(err, ErrNoSession) {
 				return err
 			}
 		}
@@ -269,7 +272,9 @@ func (v *visitor) hello(ctx context.Context, f inFrame) error {
 }
 
 // start takes the pre-chat form: it resolves the customer, then queues the
-// chat, or offers to leave a message when nobody can take it.
+// chat as a work item of the distributor (committed before the visitor
+// hears it is queued, so before any message of theirs is acknowledged), or
+// offers to leave a message when nobody can take it.
 func (v *visitor) start(ctx context.Context, f inFrame) error {
 	if v.ss != nil {
 		v.s.mu.Lock()
@@ -294,16 +299,8 @@ func (v *visitor) start(ctx context.Context, f inFrame) error {
 		return nil
 	}
 	v.form = f
-	s.mu.Lock()
-	reason := s.availabilityLocked(v.widget.Queue)
-	s.mu.Unlock()
-	if reason != "" {
-		v.unavailable = reason
-		opts := []string{}
-		if s.cfg.Fallback != nil {
-			opts = append(opts, "message", "callback")
-		}
-		v.reply(map[string]any{"type": "unavailable", "reason": reason, "options": opts})
+	if reason := s.availability(v.widget.Queue); reason != "" {
+		v.unavailable(reason)
 		return nil
 	}
 	row := store.ChatSession{
@@ -313,19 +310,52 @@ func (v *visitor) start(ctx context.Context, f inFrame) error {
 	if err := s.st.CreateChatSession(ctx, row); err != nil {
 		return fmt.Errorf("chat: start: %w", err)
 	}
-	if err := s.recordTimeline(ctx, row, ""); err != nil {
-		return err
-	}
-	ss := &session{row: row, declined: map[string]bool{}, visitors: map[*conn]struct{}{v.c: {}}}
+	// The session is open before it is enqueued: the distributor may offer
+	// it at once. An agent accepting waits for ss.mu, so the visitor hears
+	// "queued" before "active".
+	ss := &session{row: row, visitors: map[*conn]struct{}{v.c: {}}}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	s.mu.Lock()
 	s.sessions[row.ID] = ss
 	s.byToken[row.Widget+"\x00"+row.VisitorToken] = ss
-	s.waiting = append(s.waiting, ss)
-	v.ss = ss
-	v.reply(map[string]any{"type": "state", "chat": row.ID, "state": StateQueued})
-	s.dispatchLocked()
 	s.mu.Unlock()
+	if _, err := s.dist.Enqueue(ctx, item(row)); err != nil {
+		s.mu.Lock()
+		ss.row.State = StateClosed
+		delete(s.sessions, row.ID)
+		delete(s.byToken, row.Widget+"\x00"+row.VisitorToken)
+		s.mu.Unlock()
+		if cerr := s.st.CloseChatSession(ctx, row.ID, "not-queued", s.cfg.Now()); cerr != nil {
+			s.log.Warn("chat: closing a chat the distributor refused", "chat", row.ID, "err", cerr)
+		}
+		switch {
+		case errors.Is(err, acd.ErrQueueFull):
+			v.unavailable("busy")
+			return nil
+		case errors.Is(err, acd.ErrNoQueue):
+			v.unavailable("nobody")
+			return nil
+		}
+		return fmt.Errorf("chat: start: %w", err)
+	}
+	v.ss = ss
+	if err := s.recordTimeline(ctx, row, ""); err != nil {
+		return err
+	}
+	v.reply(map[string]any{"type": "state", "chat": row.ID, "state": StateQueued})
 	return nil
+}
+
+// unavailable tells the visitor nobody can chat now, and why, and allows
+// leave_message and callback.
+func (v *visitor) unavailable(reason string) {
+	v.reason = reason
+	opts := []string{}
+	if v.s.cfg.Fallback != nil {
+		opts = append(opts, "message", "callback")
+	}
+	v.reply(map[string]any{"type": "unavailable", "reason": reason, "options": opts})
 }
 
 // resolve finds the customer of the visitor token and links the email and
@@ -361,7 +391,7 @@ func (v *visitor) resolve(ctx context.Context, f *inFrame) error {
 // leave hands a left message or a callback request to the fallback.
 func (v *visitor) leave(ctx context.Context, f inFrame) {
 	s := v.s
-	if v.unavailable == "" || v.form.Name == "" {
+	if v.reason == "" || v.form.Name == "" {
 		v.fail("not_offered", fmt.Errorf("chat: send the pre-chat form first"))
 		return
 	}

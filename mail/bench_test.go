@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 	"github.com/switchboard-cc/switchboard/mail/parse"
 	"github.com/switchboard-cc/switchboard/mail/sanitize"
 )
@@ -34,13 +35,13 @@ func BenchmarkParse10KB(b *testing.B) {
 // reports msgs/s (target ≥ 200).
 func BenchmarkIngestDovecot(b *testing.B) {
 	const batch = 500
-	d := startDovecot(b)
+	d := peertest.StartDovecot(b)
 	rec := newRecorder()
 	go func() {
 		for range rec.items {
 		}
 	}()
-	run := startService(b, b.TempDir(), d.url(), "", rec, false)
+	run := startService(b, b.TempDir(), d.URL(), "", rec, false)
 	b.Cleanup(func() { run.stop(); close(rec.items) })
 	b.ReportAllocs()
 	var n int
@@ -48,7 +49,7 @@ func BenchmarkIngestDovecot(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		for range batch {
-			d.deliver(b, tenKB(n))
+			d.Deliver(b, tenKB(n))
 			n++
 		}
 		deadline := time.Now().Add(2 * time.Minute)

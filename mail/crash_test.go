@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -47,7 +47,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	svc, err := New(st, Config{
 		Mailboxes: []Mailbox{{Name: "support", IMAP: os.Getenv(crashURLEnv), Queue: "support"}},
-		Router:    fileRouter{f}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Router:    fileRouter{f}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,13 +64,13 @@ func TestCrashChild(t *testing.T) {
 // server, and handed to the distributor.
 func TestCrashDuringIngest(t *testing.T) {
 	const total = 200
-	d := startDovecot(t)
+	d := peertest.StartDovecot(t)
 	for i := range total {
-		d.deliver(t, email(fmt.Sprintf("c%d@customer.test", i), fmt.Sprintf("crash-%d@customer.test", i), fmt.Sprintf("crash %d", i), "", strings.Repeat("x", 2000)))
+		d.Deliver(t, email(fmt.Sprintf("c%d@customer.test", i), fmt.Sprintf("crash-%d@customer.test", i), fmt.Sprintf("crash %d", i), "", strings.Repeat("x", 2000)))
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashURLEnv+"="+d.url())
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashURLEnv+"="+d.URL())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -131,12 +131,12 @@ func TestCrashDuringIngest(t *testing.T) {
 	t.Logf("killed after %d of %d messages committed", killedAt, total)
 
 	rec := newRecorder()
-	run := startService(t, dir, d.url(), "", rec, false)
+	run := startService(t, dir, d.URL(), "", rec, false)
 	waitFor(t, "all messages after restart", func() bool {
 		msgs, err := run.st.MailMessages(ctx, "support")
 		return err == nil && len(msgs) == total
 	})
-	waitFor(t, "all messages flagged \\Seen", func() bool { return d.unseen(t) == 0 })
+	waitFor(t, "all messages flagged \\Seen", func() bool { return d.Unseen(t) == 0 })
 	msgs, err := run.st.MailMessages(ctx, "support")
 	if err != nil {
 		t.Fatal(err)

@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
-
-	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
@@ -38,67 +35,6 @@ func (r *recorder) next(t testing.TB) Item {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no item routed within 20 s")
 		return Item{}
-	}
-}
-
-// sink is an in-process SMTP server (go-smtp) that keeps what it receives.
-type sink struct {
-	addr string
-	msgs chan sunk
-}
-
-type sunk struct {
-	from string
-	to   []string
-	data []byte
-}
-
-type sinkSession struct {
-	s    *sink
-	from string
-	to   []string
-}
-
-func (ss *sinkSession) Mail(from string, _ *gosmtp.MailOptions) error { ss.from = from; return nil }
-func (ss *sinkSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	ss.to = append(ss.to, to)
-	return nil
-}
-func (ss *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.msgs <- sunk{ss.from, ss.to, b}
-	return nil
-}
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *sinkSession) Logout() error { return nil }
-
-func startSink(t *testing.T) *sink {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &sink{addr: ln.Addr().String(), msgs: make(chan sunk, 64)}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &sinkSession{s: s}, nil }))
-	srv.Domain = "sink.test"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close(); <-done })
-	return s
-}
-
-func (s *sink) next(t *testing.T) sunk {
-	t.Helper()
-	select {
-	case m := <-s.msgs:
-		return m
-	case <-time.After(20 * time.Second):
-		t.Fatal("nothing reached the SMTP sink within 20 s")
-		return sunk{}
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 // through the mailbox's SMTP server, threaded (In-Reply-To, References, the
 // ticket token in the subject), and adds it to the conversation; agentID
 // becomes the conversation's sticky agent. The message is recorded
-// (pending) before it is sent, then marked sent or failed.
+// (pending) before it is sent, then marked sent or failed. Once sent, a
+// Router that is a Completer hears of it (the distributor's work item
+// ends).
 func (s *Service) Reply(ctx context.Context, id int64, agentID, body string) error {
 	if strings.TrimSpace(body) == "" {
 		return ErrEmptyReply
@@ -33,7 +35,7 @@ func (s *Service) Reply(ctx context.Context, id int64, agentID, body string) err
 		return err
 	}
 	if mb.sender == nil {
-		return fmt.Errorf("mail: mailbox %s has no smtp: %w", mb.Name, ErrUnknownMailbox)
+		return fmt.Errorf("mail: mailbox %s: %w", mb.Name, ErrNoSMTP)
 	}
 	to := c.CustomerEmail
 	var parent *store.MailMessageRow
@@ -56,7 +58,15 @@ func (s *Service) Reply(ctx context.Context, id int64, agentID, body string) err
 	if !strings.Contains(to, "@") {
 		return fmt.Errorf("mail: conversation %d: %w", id, ErrNoRecipient)
 	}
-	return s.send(ctx, mb, id, c.CustomerID, agentID, to, subject, parent, body, false)
+	if err := s.send(ctx, mb, id, c.CustomerID, agentID, to, subject, parent, body, false); err != nil {
+		return err
+	}
+	if c, ok := s.cfg.Router.(Completer); ok {
+		if err := c.Replied(ctx, id, agentID); err != nil {
+			s.log.Warn("mail: reply sent, work item not completed", "conversation", id, "err", err)
+		}
+	}
+	return nil
 }
 
 // acknowledge tells the sender of a new conversation its ticket number.
@@ -90,7 +100,7 @@ func (s *Service) send(ctx context.Context, mb *mailbox, id, customerID int64, a
 		if serr := s.st.SetMailStatus(context.WithoutCancel(ctx), row, "failed", err.Error()); serr != nil {
 			s.log.Warn("mail: status not recorded", "message", row, "err", serr)
 		}
-		return fmt.Errorf("mail: send reply to %d: %w", id, err)
+		return fmt.Errorf("mail: send reply to %d: %w: %w", id, ErrNotSent, err)
 	}
 	if err := s.st.SetMailStatus(context.WithoutCancel(ctx), row, "sent", ""); err != nil {
 		return fmt.Errorf("mail: reply to %d sent, status not recorded: %w", id, err)

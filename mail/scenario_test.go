@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	gomail "github.com/emersion/go-message/mail"
+
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 )
 
 // header reads one header of a raw message.
@@ -56,9 +58,9 @@ func bigMessage() []byte {
 func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	sk := startSink(t)
+	sk := peertest.StartSMTPSink(t)
 	rec := newRecorder()
-	run := startService(t, dir, imapURL, sk.addr, rec, true)
+	run := startService(t, dir, imapURL, sk.Addr, rec, true)
 
 	deliver(email("Carol <carol@customer.test>", "c1@customer.test", "printer on fire", "", "help"))
 	first := rec.next(t)
@@ -68,34 +70,34 @@ func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)
 	conv := first.ConversationID
 	token := fmt.Sprintf("[#%d]", conv)
 
-	ack := sk.next(t)
-	if got := header(t, ack.data, "Subject"); !strings.Contains(got, token) {
+	ack := sk.Next(t)
+	if got := header(t, ack.Data, "Subject"); !strings.Contains(got, token) {
 		t.Errorf("acknowledgement subject %q lacks %s", got, token)
 	}
-	if got := header(t, ack.data, "In-Reply-To"); got != "<c1@customer.test>" {
+	if got := header(t, ack.Data, "In-Reply-To"); got != "<c1@customer.test>" {
 		t.Errorf("acknowledgement In-Reply-To %q", got)
 	}
-	if got := header(t, ack.data, "Auto-Submitted"); got != "auto-replied" {
+	if got := header(t, ack.Data, "Auto-Submitted"); got != "auto-replied" {
 		t.Errorf("acknowledgement Auto-Submitted %q", got)
 	}
 
 	if err := run.svc.Reply(ctx, conv, "alice", "We are on it."); err != nil {
 		t.Fatalf("Reply: %v", err)
 	}
-	reply := sk.next(t)
-	if len(reply.to) != 1 || reply.to[0] != "carol@customer.test" {
-		t.Errorf("reply went to %q", reply.to)
+	reply := sk.Next(t)
+	if len(reply.To) != 1 || reply.To[0] != "carol@customer.test" {
+		t.Errorf("reply went to %q", reply.To)
 	}
-	if got := header(t, reply.data, "In-Reply-To"); got != "<c1@customer.test>" {
+	if got := header(t, reply.Data, "In-Reply-To"); got != "<c1@customer.test>" {
 		t.Errorf("reply In-Reply-To %q", got)
 	}
-	if got := header(t, reply.data, "References"); got != "<c1@customer.test>" {
+	if got := header(t, reply.Data, "References"); got != "<c1@customer.test>" {
 		t.Errorf("reply References %q", got)
 	}
-	if got := header(t, reply.data, "Subject"); got != "Re: "+token+" printer on fire" {
+	if got := header(t, reply.Data, "Subject"); got != "Re: "+token+" printer on fire" {
 		t.Errorf("reply Subject %q", got)
 	}
-	replyID := strings.Trim(header(t, reply.data, "Message-Id"), "<>")
+	replyID := strings.Trim(header(t, reply.Data, "Message-Id"), "<>")
 
 	deliver(email("Carol <carol@customer.test>", "c2@customer.test", "Re: "+token+" printer on fire",
 		fmt.Sprintf("In-Reply-To: <%s>\r\nReferences: <c1@customer.test> <%s>\r\n", replyID, replyID), "still burning"))
@@ -121,7 +123,7 @@ func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)
 	}
 	// Eve, Bob, Big and Dan are acknowledged; the bounce never is.
 	for range 4 {
-		if m := sk.next(t); m.to[0] == "mailer-daemon@example.net" {
+		if m := sk.Next(t); m.To[0] == "mailer-daemon@example.net" {
 			t.Fatal("acknowledgement sent to a bounce")
 		}
 	}
@@ -185,7 +187,7 @@ func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)
 	}
 	run.stop()
 	rec2 := newRecorder()
-	run2 := startService(t, dir, imapURL, sk.addr, rec2, true)
+	run2 := startService(t, dir, imapURL, sk.Addr, rec2, true)
 	waitFor(t, "a sync after restart", func() bool {
 		st := run2.svc.Status()
 		return st[0].Connected && !st[0].LastSync.IsZero()

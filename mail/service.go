@@ -44,6 +44,12 @@ type Router interface {
 	Route(ctx context.Context, it Item) error
 }
 
+// Completer is implemented by a Router whose work items end when an agent
+// replies: Reply calls Replied after the reply was sent.
+type Completer interface {
+	Replied(ctx context.Context, conversationID int64, agent string) error
+}
+
 // Customers resolves senders to customers and records emails in their
 // cross-channel timeline (internal/customer satisfies it through an
 // adapter).

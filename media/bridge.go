@@ -70,10 +70,14 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 			from.rtp.SetReadDeadline(deadline)
 		}
 		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
+		now = time.Now()
 		if ctx.Err() != nil {
+			if err == nil && n >= 12 {
+				// the relay ends, but the phone did send this packet
+				from.stats.record(binary.BigEndian.Uint32(buf[8:]), binary.BigEndian.Uint16(buf[2:]), binary.BigEndian.Uint32(buf[4:]), now, 8000, n)
+			}
 			return
 		}
-		now = time.Now()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				in, out = from.leg(), to.leg() // pick up re-INVITEs (hold, codec change)

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -72,18 +73,22 @@ func (s *Server) respond(req *sip.Request, tx sip.ServerTransaction, err error) 
 	tx.Respond(res)
 }
 
+// handleOptions answers statelessly (RFC 3261 §8.2.7): the transaction
+// ends with the answer and a retransmission is answered afresh.
 func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) {
+	defer tx.Terminate()
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	tx.Respond(res)
 }
 
-// authenticate checks a request's digest credentials (header
-// "Authorization" for REGISTER, "Proxy-Authorization" for calls). On
-// failure it has answered the request and returns "".
-func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, header string) string {
-	var values []string
+// checkCredentials verifies a request's digest credentials (header
+// "Authorization" for REGISTER, "Proxy-Authorization" for calls) and
+// tells the guard how the source did.
+func (s *Server) checkCredentials(req *sip.Request, header string) (string, digest.Result) {
+	var buf [2]string
+	values := buf[:0]
 	for _, h := range req.GetHeaders(header) {
 		values = append(values, h.Value())
 	}
@@ -92,51 +97,156 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, header
 	switch res {
 	case digest.OK:
 		s.guard.Success(src.Addr())
-		return user
 	case digest.Invalid:
 		if s.guard.Failure(src.Addr()) {
 			s.log.Warn("sip: source banned after repeated authentication failures", "source", src.Addr(), "user", user)
 		}
+	}
+	return user, res
+}
+
+// authenticate checks a call's Proxy-Authorization. On failure it has
+// answered the request and returns "".
+func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction) string {
+	user, res := s.checkCredentials(req, "Proxy-Authorization")
+	switch res {
+	case digest.OK:
+		return user
+	case digest.Invalid:
 		s.respond(req, tx, Status(403, "Forbidden", nil))
 		return ""
 	}
-	code, reason, challenge := 401, "Unauthorized", "WWW-Authenticate"
-	if header == "Proxy-Authorization" {
-		code, reason, challenge = 407, "Proxy Authentication Required", "Proxy-Authenticate"
-	}
-	resp := sip.NewResponseFromRequest(req, code, reason, nil)
-	for _, c := range s.auth.Challenges(res == digest.Stale) {
-		resp.AppendHeader(sip.NewHeader(challenge, c))
+	resp := sip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
+	for _, c := range s.auth.Challenges(time.Now(), res == digest.Stale) {
+		resp.AppendHeader(sip.NewHeader("Proxy-Authenticate", c))
 	}
 	tx.Respond(resp)
 	return ""
 }
 
+// answerWindow is how long the answer to a REGISTER over UDP is kept for
+// its retransmissions (kept one to two windows): T2, the longest
+// interval between retransmissions, instead of Timer J's 64·T1.
+const answerWindow = 4 * time.Second
+
+// registerAnswer is how a REGISTER was answered; a retransmission of it
+// gets the same answer.
+type registerAnswer uint8
+
+// The answers to a REGISTER, indexes of registerStatus.
+const (
+	registerOK registerAnswer = iota
+	registerOtherUser
+	registerBadExpires
+	registerBadContactExpires
+	registerTooBrief
+	registerBadRequest
+	registerOutOfOrder
+	registerTooManyContacts
+	registerFailed
+	registerChallenge
+	registerStale
+	registerInvalid
+)
+
+var registerStatus = [...]struct {
+	code   int
+	reason string
+}{
+	registerOK:                {200, "OK"},
+	registerOtherUser:         {403, "Forbidden"},
+	registerBadExpires:        {400, "Bad Expires"},
+	registerBadContactExpires: {400, "Bad Contact expires"},
+	registerTooBrief:          {423, "Interval Too Brief"},
+	registerBadRequest:        {400, "Bad Request"},
+	registerOutOfOrder:        {500, "Out Of Order"},
+	registerTooManyContacts:   {403, "Too Many Contacts"},
+	registerFailed:            {500, "Server Internal Error"},
+	registerChallenge:         {401, "Unauthorized"},
+	registerStale:             {401, "Unauthorized"},
+	registerInvalid:           {403, "Forbidden"},
+}
+
+// sentAnswer is what a REGISTER was answered, enough to send the same
+// answer again. It holds no pointer (see registrar.Answers).
+type sentAnswer struct {
+	answer registerAnswer
+	tag    uint64 // the To tag
+	issued int64  // a challenge's nonce time, Unix ns
+}
+
+// sipDate is the Date header's format (RFC 3261 §20.17).
+const sipDate = "Mon, 02 Jan 2006 15:04:05 GMT"
+
 // handleRegister runs RFC 3261 §10.3.
+//
+// The server transaction ends as soon as the answer is sent instead of
+// lingering through Timer J (64·T1 = 32 s over UDP), which at thousands
+// of REGISTERs a second held hundreds of megabytes of parsed requests,
+// responses and timers. Timer J only absorbs retransmissions of a request
+// whose answer was lost or late; here s.answers keeps, for answerWindow,
+// a few dozen bytes per request from which the same answer is rebuilt: the
+// same challenge (To tag and nonce), or for an authenticated request the
+// same status without authenticating (its nonce count is used) or
+// applying (its CSeq is no longer new) it again, a 200 listing the
+// extension's current bindings. A retransmission arriving later still
+// (the answer and three retransmissions of it lost) is answered afresh,
+// as RFC 3261 §8.2.7 lets a stateless server do: a new challenge, or for
+// credentials already used a stale challenge, after which the phone
+// registers again. The cost of the shorter window is that extra round
+// trip on a very lossy path; keeping Timer J's 32 s would take eight
+// times the memory.
 func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
+	defer tx.Terminate()
 	to := req.To()
 	if to == nil || req.CallID() == nil || req.CSeq() == nil {
 		s.respond(req, tx, Status(400, "Bad Request", nil))
 		return
 	}
-	user := s.authenticate(req, tx, "Authorization")
-	if user == "" {
-		return
+	t := registrar.Transaction{Source: sourceOf(req), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo}
+	if via := req.Via(); via != nil {
+		t.Branch, _ = via.Params.Get("branch")
 	}
-	if to.Address.User != user {
-		s.respond(req, tx, Status(403, "Forbidden", errors.New("credentials of another extension")))
-		return
+	keep := strings.HasPrefix(t.Branch, sip.RFC3261BranchMagicCookie) && !sip.IsReliable(req.Transport())
+	now := time.Now()
+	if keep {
+		if sent, ok := s.answers.Get(t, now); ok {
+			s.answerRegister(req, tx, sent, s.reg.Lookup(to.Address.User))
+			return
+		}
 	}
-	r := registrar.Request{AOR: user, Expires: -1, CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo,
-		Source: sourceOf(req), Transport: req.Transport()}
+	sent := sentAnswer{tag: rand.Uint64(), issued: now.UnixNano()}
+	var bindings []registrar.Binding
+	switch user, res := s.checkCredentials(req, "Authorization"); res {
+	case digest.OK:
+		sent.answer, bindings = s.register(req, user, t)
+	case digest.Missing:
+		sent.answer = registerChallenge
+	case digest.Stale:
+		sent.answer = registerStale
+	default:
+		sent.answer = registerInvalid
+	}
+	if keep {
+		s.answers.Put(t, sent, now)
+	}
+	s.answerRegister(req, tx, sent, bindings)
+}
+
+// register applies an authenticated REGISTER of user and returns the
+// answer and, with registerOK, the bindings after it.
+func (s *Server) register(req *sip.Request, user string, t registrar.Transaction) (registerAnswer, []registrar.Binding) {
+	if req.To().Address.User != user {
+		return registerOtherUser, nil
+	}
+	r := registrar.Request{AOR: user, Expires: -1, CallID: t.CallID, CSeq: t.CSeq, Source: t.Source, Transport: req.Transport()}
 	if ua := req.GetHeader("User-Agent"); ua != nil {
 		r.UserAgent = ua.Value()
 	}
 	if e := req.GetHeader("Expires"); e != nil {
 		secs, err := strconv.ParseUint(strings.TrimSpace(e.Value()), 10, 32)
 		if err != nil {
-			s.respond(req, tx, Status(400, "Bad Expires", err))
-			return
+			return registerBadExpires, nil
 		}
 		r.Expires = time.Duration(secs) * time.Second
 	}
@@ -153,8 +263,7 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		if v, ok := c.Params.Get("expires"); ok {
 			secs, err := strconv.ParseUint(v, 10, 32)
 			if err != nil {
-				s.respond(req, tx, Status(400, "Bad Contact expires", err))
-				return
+				return registerBadContactExpires, nil
 			}
 			u.Expires = time.Duration(secs) * time.Second
 		}
@@ -162,43 +271,68 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	bindings, err := s.reg.Apply(r)
 	switch {
+	case err == nil:
+		return registerOK, bindings
 	case errors.Is(err, registrar.ErrIntervalTooBrief):
-		res := sip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
-		res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(int(s.reg.MinExpires().Seconds()))))
-		tx.Respond(res)
-		return
+		return registerTooBrief, nil
 	case errors.Is(err, registrar.ErrBadRequest):
-		s.respond(req, tx, Status(400, "Bad Request", err))
-		return
+		return registerBadRequest, nil
 	case errors.Is(err, registrar.ErrOutOfOrder):
-		s.respond(req, tx, Status(500, "Out Of Order", err))
-		return
+		return registerOutOfOrder, nil
 	case errors.Is(err, registrar.ErrTooManyContacts):
-		s.respond(req, tx, Status(403, "Too Many Contacts", err))
-		return
-	case err != nil:
-		s.respond(req, tx, err)
-		return
+		return registerTooManyContacts, nil
 	}
-	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-	now := time.Now()
-	for _, b := range bindings {
-		secs := max(int(b.Expires.Sub(now).Round(time.Second).Seconds()), 0)
-		res.AppendHeader(sip.NewHeader("Contact", b.Contact+";expires="+strconv.Itoa(secs)))
+	s.log.Error("sip: request failed", "method", req.Method, "source", req.Source(), "err", err)
+	return registerFailed, nil
+}
+
+// answerRegister sends the answer sent describes, with the bindings in a
+// 200.
+func (s *Server) answerRegister(req *sip.Request, tx sip.ServerTransaction, sent sentAnswer, bindings []registrar.Binding) {
+	st := registerStatus[sent.answer]
+	res := sip.NewResponseFromRequest(req, st.code, st.reason, nil)
+	if to := res.To(); to != nil && !req.To().Params.Has("tag") {
+		to.Params.Add("tag", strconv.FormatUint(sent.tag, 16))
 	}
-	res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
+	switch sent.answer {
+	case registerChallenge, registerStale:
+		for _, c := range s.auth.Challenges(time.Unix(0, sent.issued), sent.answer == registerStale) {
+			res.AppendHeader(sip.NewHeader("WWW-Authenticate", c))
+		}
+	case registerTooBrief:
+		res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(int(s.reg.MinExpires().Seconds()))))
+	case registerOK:
+		now := time.Now()
+		for _, b := range bindings {
+			secs := max(int(b.Expires.Sub(now).Round(time.Second).Seconds()), 0)
+			res.AppendHeader(sip.NewHeader("Contact", b.Contact+";expires="+strconv.Itoa(secs)))
+		}
+		res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(sipDate)))
+	}
 	tx.Respond(res)
 }
 
-// handleInvite authenticates a new call and hands it to the B2BUA;
-// requests inside a dialog go to the B2BUA directly.
+// handleInvite hands a new call to the B2BUA: from a trunk (see
+// trunkCall), or from an authenticated extension to another extension or,
+// when trunks exist, out to the phone network; requests inside a dialog go
+// to the B2BUA directly.
 func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		s.calls.HandleReinvite(req, tx)
 		return
 	}
-	caller := s.authenticate(req, tx, "Proxy-Authorization")
+	if s.trunkCall(req, tx) {
+		return
+	}
+	caller := s.authenticate(req, tx)
 	if caller == "" {
+		return
+	}
+	if s.calls.HandleLocal(req, tx, caller) {
+		return
+	}
+	if s.trunks != nil && !s.extensionExists(req.Recipient.User) {
+		s.calls.HandleOutbound(req, tx, caller)
 		return
 	}
 	s.calls.HandleInvite(req, tx, caller)

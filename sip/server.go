@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-cc/switchboard/sip/digest"
 	"github.com/switchboard-cc/switchboard/sip/guard"
 	"github.com/switchboard-cc/switchboard/sip/registrar"
+	"github.com/switchboard-cc/switchboard/sip/trunk"
 )
 
 // Config configures the SIP service. Zero values mean the defaults.
@@ -50,6 +51,17 @@ type Config struct {
 	UserAgent string
 	// Logger receives the service's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Trunks is the phone-network setup (trunk.Load): trunks, dial plan,
+	// permissions and toll-fraud limits. Nil or without trunks, calls stay
+	// between extensions.
+	Trunks *trunk.Setup
+	// Destinations runs trunk calls routed to a queue or a flow, and Local
+	// the appliance's own numbers dialled by extensions (flows, feature
+	// codes); nil: such calls are refused.
+	Destinations b2bua.Destinations
+	Local        b2bua.Local
+	// Recordings is where recorded calls are written ("" records nothing).
+	Recordings string
 }
 
 // Validate reports the first invalid field.
@@ -84,6 +96,9 @@ type Server struct {
 	auth  *digest.Authenticator
 	guard *guard.Guard
 	reg   *registrar.Registrar
+	// answers keeps how recent REGISTERs were answered, for their
+	// retransmissions (see handleRegister).
+	answers *registrar.Answers[sentAnswer]
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -92,7 +107,8 @@ type Server struct {
 	addr    netip.AddrPort
 	adv     netip.Addr
 	calls   *b2bua.B2BUA
-	extLock sync.Mutex // guards extCache
+	trunks  *b2bua.Trunks // nil without trunks
+	extLock sync.Mutex    // guards extCache
 	ext     extCache
 }
 
@@ -116,7 +132,8 @@ func New(st *store.Store, eng *media.Engine, bus *events.Bus, cfg Config) (*Serv
 	}
 	cfg.Registrar.Logger = cfg.Logger
 	s := &Server{cfg: cfg, log: cfg.Logger, st: st, eng: eng, bus: bus,
-		auth: digest.New(digest.Config{Realm: cfg.Realm, Algorithms: cfg.DigestAlgorithms}), guard: guard.New(cfg.Guard)}
+		auth: digest.New(digest.Config{Realm: cfg.Realm, Algorithms: cfg.DigestAlgorithms}), guard: guard.New(cfg.Guard),
+		answers: registrar.NewAnswers[sentAnswer](answerWindow, time.Now())}
 	return s, nil
 }
 
@@ -165,13 +182,19 @@ func (s *Server) Listen(ctx context.Context) error {
 		s.closeSockets()
 		return fmt.Errorf("sip: %w", err)
 	}
+	if err := s.setupTrunks(ctx, lib); err != nil {
+		s.closeSockets()
+		return err
+	}
 	s.calls, err = b2bua.New(s.ua, b2bua.Config{
 		Listen:      s.addr,
 		Advertise:   s.adv,
 		RingTimeout: s.cfg.RingTimeout,
 		Logger:      s.log,
 		LibLogger:   lib,
-	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists})
+		Recordings:  s.cfg.Recordings,
+	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists, Trunks: s.trunks,
+		Destinations: s.cfg.Destinations, Local: s.cfg.Local})
 	if err != nil {
 		s.closeSockets()
 		return err
@@ -232,6 +255,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.reg.Run(gctx) })
 	g.Go(func() error { return s.watchConfig(gctx) })
+	if s.trunks != nil {
+		g.Go(func() error { return s.runTrunks(gctx) })
+	}
 	g.Go(func() error {
 		err := s.srv.ServeUDP(s.udp)
 		if gctx.Err() != nil {
@@ -300,4 +326,16 @@ func addrPortOf(a net.Addr) (netip.AddrPort, bool) {
 		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 	}
 	return netip.AddrPort{}, false
+}
+
+// PlaceCallback places a call from an agent's phone to a customer (see
+// b2bua.PlaceCallback).
+func (s *Server) PlaceCallback(ctx context.Context, cb b2bua.Callback) error {
+	return s.calls.PlaceCallback(ctx, cb)
+}
+
+// StartSupervise rings supervisor extension sup and joins it to the call
+// agent extension ext is on (see b2bua.StartSupervise).
+func (s *Server) StartSupervise(ext, sup string, mode media.SuperviseMode) error {
+	return s.calls.StartSupervise(ext, sup, mode)
 }

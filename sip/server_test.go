@@ -234,8 +234,8 @@ func TestServerRegisters(t *testing.T) {
 	t.Run("replayed nonce count", func(t *testing.T) {
 		res := p.expect(p.request("REGISTER", ruri, "reg", 3, contact,
 			authorization(t, ch, "REGISTER", ruri, "1001", "secret", 1)))
-		if got := status(res); got != "403 Forbidden" {
-			t.Fatalf("got %q, want 403", got)
+		if status(res) != "401 Unauthorized" || !strings.Contains(res, "stale=true") {
+			t.Fatalf("got:\n%s\nwant a fresh challenge with stale=true", res)
 		}
 	})
 	t.Run("interval too brief", func(t *testing.T) {
@@ -262,6 +262,54 @@ func TestServerRegisters(t *testing.T) {
 			t.Fatalf("contacts of 1001 after unregister = %d, want 0", got)
 		}
 	})
+}
+
+// TestServerAnswersRetransmittedRegister: the transaction of a REGISTER
+// ends with its answer, yet a retransmission (same branch) whose answer
+// was lost gets the same answer again: the same challenge, and after
+// credentials the same status, neither refused as a replayed nonce count,
+// applied twice nor counted twice against the source.
+func TestServerAnswersRetransmittedRegister(t *testing.T) {
+	s := startServer(t, guard.Config{MaxFailures: 2})
+	p := newPeer(t, s, "127.0.0.1")
+	ruri := "sip:" + s.Addr().String()
+	contact := "Contact: <sip:1001@" + p.local() + ">"
+	challenge := p.request("REGISTER", ruri, "retx", 1, contact)
+	ch := p.expect(challenge)
+	for i := range 3 {
+		if again := p.expect(challenge); again != ch {
+			t.Fatalf("retransmission %d of the challenged REGISTER answered:\n%s\nfirst answer:\n%s", i+1, again, ch)
+		}
+	}
+	cases := []struct {
+		name, want string
+		msg        string
+	}{
+		{"registered", "200 OK", p.request("REGISTER", ruri, "retx", 2, contact, "Expires: 600",
+			authorization(t, ch, "REGISTER", ruri, "1001", "secret", 1))},
+		{"interval too brief", "423 Interval Too Brief", p.request("REGISTER", ruri, "retx", 3, contact, "Expires: 5",
+			authorization(t, ch, "REGISTER", ruri, "1001", "secret", 2))},
+		{"wrong password", "403 Forbidden", p.request("REGISTER", ruri, "retx", 4, contact,
+			authorization(t, ch, "REGISTER", ruri, "1001", "wrong", 3))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			first := p.expect(c.msg)
+			for i := range 3 {
+				again := p.expect(c.msg)
+				if status(again) != c.want || header(again, "To") != header(first, "To") || header(again, "Contact") != header(first, "Contact") ||
+					header(again, "Min-Expires") != header(first, "Min-Expires") {
+					t.Fatalf("retransmission %d answered:\n%s\nfirst answer:\n%s", i+1, again, first)
+				}
+			}
+			if got := len(s.Registrar().Lookup("1001")); got != 1 {
+				t.Fatalf("contacts of 1001 = %d, want 1", got)
+			}
+		})
+	}
+	if got := status(p.expect(p.request("OPTIONS", ruri, "retx-alive", 1))); got != "200 OK" {
+		t.Fatalf("OPTIONS after the retransmissions: %q (banned?)", got)
+	}
 }
 
 // TestServerDropsHostileInput sends junk, stray responses and scanner

@@ -79,8 +79,13 @@ type consoleData struct {
 	Customers bool
 	Chat      bool
 	Live      bool
-	Presence  string
-	Reason    string
+	// Items is set when the console can show the agent's offers.
+	Items    bool
+	Presence string
+	Reason   string
+	// Mail is set when a mailbox is configured; Emails are the agent's.
+	Mail   bool
+	Emails []emailItem
 }
 
 func (s *Server) consolePage(w http.ResponseWriter, r *http.Request) {
@@ -95,11 +100,21 @@ func (s *Server) consolePage(w http.ResponseWriter, r *http.Request) {
 		}
 		p, _ := auth.FromContext(r.Context())
 		d.Live, d.Presence = true, PresenceOffline
+		_, d.Items = s.cfg.Live.(AgentItems)
 		for _, a := range snap.Agents {
 			if a.Name == p.Name {
 				d.Presence, d.Reason = a.Presence, a.Reason
 			}
 		}
+	}
+	if s.cfg.Mail != nil {
+		p, _ := auth.FromContext(r.Context())
+		emails, err := s.myEmails(r.Context(), p.Name)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.Mail, d.Emails = true, emails
 	}
 	if d.Customers {
 		if d.Query != "" {

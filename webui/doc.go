@@ -1,15 +1,27 @@
 // Package webui is the appliance's web panel: one http.Handler serving
 //   - the login page;
-//   - the admin pages: extensions with their registration status, web users,
+//   - the admin pages: extensions with their registration status, agents
+//     with their live presence and queues with their live figures (each
+//     change validated against the whole configuration and applied in one
+//     transaction; the distributor picks it up at its next poll), web users,
 //     the whole configuration as YAML with validation errors shown at their
 //     line while typing, and a read-only tree of each IVR flow;
-//   - the agent console: presence control, chats offered, accepted, answered
-//     and closed over the chat's agent WebSocket, customer search and the
-//     screen pop (record, cross-channel timeline newest first, notes);
+//   - the agent console: presence control, the screen pop of every item
+//     offered to or held by the agent (caller, queue, intent, IVR path, the
+//     customer's record and cross-channel timeline newest first, live over
+//     Server-Sent Events; calls are answered on the desk phone), chats
+//     offered, accepted, answered and closed over the chat's agent
+//     WebSocket, the emails the distributor gave the agent (each thread
+//     with the customer's history beside it, HTML only in a sandboxed
+//     frame, replied to from the console through the mailbox's SMTP
+//     server), customer search and notes;
 //   - the chat widget at /chat/ and the contact page at /contact/;
 //   - the supervisor's live wallboard (queues and agents from the
 //     distributor, refreshed on its events over Server-Sent Events);
-//   - the reports: calls with CSV export, and the IVR funnel;
+//   - the reports: service level, speed of answer, handle time and
+//     abandonment per queue, agent and quarter hour from the distributor's
+//     event log (acd/stats) with a chart of the day; calls with CSV export
+//     and recordings; the IVR funnel;
 //   - the REST API under /api/v1, described by /api/v1/openapi.json.
 //
 // Templates, CSS and JavaScript are embedded with go:embed; building needs no

@@ -11,6 +11,9 @@ var (
 	// ErrUnknownAgent is returned by a Live source for an agent it does not
 	// know.
 	ErrUnknownAgent = errors.New("webui: unknown agent")
+	// ErrBadPresence is returned by a Live source for a presence it refuses
+	// (an unknown channel, say).
+	ErrBadPresence = errors.New("webui: invalid presence")
 )
 
 // errSelfDelete refuses an admin deleting their own account (the panel

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
@@ -23,6 +25,9 @@ var templateFuncs = template.FuncMap{
 	"mul":        func(a, b int) int { return a * b },
 	"barY":       func(i int) int { return i * 28 },
 	"barsHeight": func(n int) int { return n*28 + 4 },
+	"has":        func(list []string, s string) bool { return slices.Contains(list, s) },
+	"percent":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
+	"bytes":      byteSize,
 }
 
 // pages holds one parsed template set per page, each with the layout.

@@ -3,8 +3,11 @@ package webui
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -82,12 +85,15 @@ type cdrView struct {
 	SIPStatus   int       `json:"sip_status"`
 	TalkSeconds int64     `json:"talk_seconds"`
 	Codec       string    `json:"codec"`
+	// Recording is true when GET /api/v1/cdrs/{id}/recording has the call's
+	// WAV.
+	Recording bool `json:"recording"`
 }
 
 func toCDRView(c store.CDR, loc *time.Location) cdrView {
 	v := cdrView{ID: c.ID, CallID: c.CallID, Caller: c.Caller, Callee: c.Callee, StartedAt: c.StartedAt.In(loc),
 		Disposition: c.Disposition, HangupCause: c.HangupCause, SIPStatus: c.SIPStatus,
-		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec}
+		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec, Recording: c.Recording != ""}
 	if !c.AnsweredAt.IsZero() {
 		v.AnsweredAt = c.AnsweredAt.In(loc)
 	}
@@ -248,4 +254,40 @@ func csvCell(s string) string {
 		}
 	}
 	return s
+}
+
+// apiCDRRecording serves a recorded call's WAV file.
+func (s *Server) apiCDRRecording(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "id: want a CDR number")
+		return
+	}
+	rel, err := s.st.CDRRecording(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && rel == "") {
+		writeError(w, http.StatusNotFound, "no recording for this call")
+		return
+	}
+	if err != nil {
+		s.apiServerError(w, r, err)
+		return
+	}
+	if !filepath.IsLocal(rel) || s.cfg.Recordings == "" {
+		writeError(w, http.StatusNotFound, "no recording for this call")
+		return
+	}
+	f, err := os.Open(filepath.Join(s.cfg.Recordings, rel))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "the recording file is missing")
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.apiServerError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"call-%d.wav\"", id))
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }

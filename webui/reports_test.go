@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +100,40 @@ func TestCSVCell(t *testing.T) {
 				t.Fatalf("csvCell(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestCDRRecordingDownload(t *testing.T) {
+	rec := t.TempDir()
+	f := newFixture(t, Config{Recordings: rec})
+	day := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	if err := os.MkdirAll(filepath.Join(rec, "2026/11/20"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rec, "2026/11/20", "1-100000.wav"), []byte("RIFF....WAVE"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addCDR(t, f.st, store.CDR{CallID: "a", Caller: "1001", Callee: "1002", StartedAt: day, AnsweredAt: day, EndedAt: day.Add(time.Minute),
+		Disposition: "answered", Recording: "2026/11/20/1-100000.wav"})
+	addCDR(t, f.st, store.CDR{CallID: "b", Caller: "1001", Callee: "1002", StartedAt: day, Disposition: "busy"})
+	addCDR(t, f.st, store.CDR{CallID: "c", Caller: "1001", Callee: "1002", StartedAt: day, Disposition: "answered", Recording: "../../etc/passwd"})
+	agent := f.login(t, "agent1", auth.RoleAgent)
+	sup := f.login(t, "sup1", auth.RoleSupervisor)
+	if w := f.do(t, agent, "GET", "/api/v1/cdrs/1/recording", "", "", false); w.Code != http.StatusForbidden {
+		t.Errorf("agent: %d", w.Code)
+	}
+	w := f.do(t, sup, "GET", "/api/v1/cdrs/1/recording", "", "", false)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "audio/wav" || w.Body.String() != "RIFF....WAVE" {
+		t.Errorf("download: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+	for path, code := range map[string]int{"/api/v1/cdrs/2/recording": 404, "/api/v1/cdrs/3/recording": 404,
+		"/api/v1/cdrs/99/recording": 404, "/api/v1/cdrs/x/recording": 400} {
+		if w := f.do(t, sup, "GET", path, "", "", false); w.Code != code {
+			t.Errorf("%s: %d, want %d", path, w.Code, code)
+		}
+	}
+	page := f.do(t, sup, "GET", "/reports/cdrs?from=2026-11-20&to=2026-11-20", "", "", false)
+	if !strings.Contains(page.Body.String(), `href="/api/v1/cdrs/1/recording"`) {
+		t.Errorf("the CDR page has no link to the recording")
 	}
 }

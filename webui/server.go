@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,11 @@ type Config struct {
 	KeyFile  string
 	// DataDir holds the generated certificate.
 	DataDir string
+	// Recordings is the directory of recorded calls (CDRs name files in it).
+	Recordings string
+	// Supervisor joins supervisors' phones to agents' calls; nil disables
+	// listen, whisper and barge.
+	Supervisor Supervisor
 	// Logger receives request errors (default slog.Default()).
 	Logger *slog.Logger
 	// Auth tunes sessions and login throttling; Auth.Secure is set from TLS.
@@ -44,6 +50,10 @@ type Config struct {
 	// Live, when set, feeds the wallboard and the console's presence
 	// control (the distributor).
 	Live Live
+	// Mail, when set, shows the agent the emails the distributor gave
+	// them and sends their replies (MailService); nil when no mailbox is
+	// configured.
+	Mail Mail
 }
 
 // Validate checks the configuration and names the field at fault.
@@ -83,6 +93,9 @@ type Server struct {
 	auth    *auth.Manager
 	handler http.Handler
 	pages   *pages
+
+	// acdEdit serializes the agent and queue edits (read, change, apply).
+	acdEdit sync.Mutex
 
 	chat       atomic.Pointer[http.Handler] // agent side, set by MountChat
 	chatPublic atomic.Pointer[http.Handler] // widget and visitors, set by MountChat

@@ -163,6 +163,10 @@ func (s *Server) setPresence(w http.ResponseWriter, r *http.Request, agent strin
 		writeError(w, http.StatusNotFound, "no such agent")
 		return
 	}
+	if errors.Is(err, ErrBadPresence) {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	if err != nil {
 		s.apiServerError(w, r, err)
 		return

@@ -11,10 +11,16 @@
 // skills the item and the queue require, and has the free capacity for
 // the item's size; among those, the lowest penalty tier, then the queue's
 // strategy, then the agent ID.
+//
+// Aging only raises priority (a negative Step counts as no aging), so
+// among the items of one queue with the same base priority the older one
+// always routes first: the Router keeps each queue's items in one FIFO
+// list per base priority and merges the heads of those lists at the
+// decision's time, which makes a decision cost the few items it looks at
+// rather than every waiting item.
 package route
 
 import (
-	"slices"
 	"time"
 )
 
@@ -45,7 +51,7 @@ const (
 )
 
 // Aging raises an item's priority by Step for every Every it waits, up to
-// Max (0: no cap).
+// Max (0: no cap). A Step or Every of 0 or less means no aging.
 type Aging struct {
 	Every time.Duration
 	Step  int
@@ -69,6 +75,20 @@ type Queue struct {
 	// need is Skills as a slice: ranging over a map costs more than the
 	// rest of an eligibility check.
 	need []skill
+	// roster is Members in ID order, with each member's state once the
+	// agent is known.
+	roster []member
+	// open lists the members that could take some work, valid while
+	// openGen is the Router's current Decide pass.
+	open    []member
+	openGen uint64
+}
+
+// member is one agent of a queue's roster.
+type member struct {
+	id      string
+	penalty int
+	agent   *Agent // nil until the agent is set
 }
 
 // skill is one minimum skill level.
@@ -98,6 +118,8 @@ type Item struct {
 	Size int
 	// need is Skills as a slice (see Queue.need).
 	need []skill
+	// units is the capacity it takes, resolved at Enqueue.
+	units int
 }
 
 // Agent is an agent's routing state.
@@ -116,6 +138,11 @@ type Agent struct {
 	Skills           map[string]int
 	// IdleSince is when the agent last finished an item (for longest-idle).
 	IdleSince time.Time
+	// free caches freeNow for the Router's count of free agents.
+	free bool
+	// avail caches whether Available holds a true channel (the Router
+	// owns its copy of the map, set by SetAgent).
+	avail bool
 }
 
 // Assignment offers an item to agents (one, or every eligible agent for
@@ -142,12 +169,25 @@ func (a *Agent) capacity() int {
 	return 100
 }
 
+// anyAvailable reports whether the agent takes some channel now.
+func (a *Agent) anyAvailable() bool {
+	for _, ok := range a.Available {
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// freeNow reports whether the agent could take any work at all.
+func (a *Agent) freeNow() bool { return a.avail && a.Used < a.capacity() }
+
 func voiceLike(c Channel) bool { return c == Voice || c == Callback }
 
 // effective is the item's priority after aging at now.
 func effective(it *Item, q *Queue, now time.Time) int {
 	p := it.Priority
-	if q != nil && q.Aging.Every > 0 && q.Aging.Step != 0 {
+	if q != nil && q.Aging.Every > 0 && q.Aging.Step > 0 {
 		steps := int(now.Sub(it.Arrived) / q.Aging.Every)
 		bonus := steps * q.Aging.Step
 		if q.Aging.Max > 0 && bonus > q.Aging.Max {
@@ -158,12 +198,15 @@ func effective(it *Item, q *Queue, now time.Time) int {
 	return p
 }
 
+// takes reports whether the agent's presence and calls let it take items
+// of channel c now, capacity aside.
+func (a *Agent) takes(c Channel) bool {
+	return a.Available[c] && !(a.Voice && (voiceLike(c) || !a.MultitaskInVoice))
+}
+
 // eligible reports whether agent a may be offered item it of queue q.
 func eligible(a *Agent, it *Item, q *Queue, size int) bool {
-	if !a.Available[it.Channel] || a.capacity()-a.Used < size {
-		return false
-	}
-	if a.Voice && (voiceLike(it.Channel) || !a.MultitaskInVoice) {
+	if !a.takes(it.Channel) || a.capacity()-a.Used < size {
 		return false
 	}
 	for _, s := range q.need {
@@ -179,9 +222,9 @@ func eligible(a *Agent, it *Item, q *Queue, size int) bool {
 	return true
 }
 
-// better reports whether agent x should be chosen over y for queue q.
-func better(q *Queue, x, y *Agent) bool {
-	px, py := q.Members[x.ID], q.Members[y.ID]
+// better reports whether agent x, of penalty tier px, should be chosen
+// over y, of tier py, for queue q.
+func better(q *Queue, x *Agent, px int, y *Agent, py int) bool {
 	if px != py {
 		return px < py
 	}
@@ -203,40 +246,4 @@ func better(q *Queue, x, y *Agent) bool {
 		}
 	}
 	return x.ID < y.ID
-}
-
-// before orders waiting items: effective priority, queue weight, age, ID.
-func before(a, b *Item, qa, qb *Queue, now time.Time) bool {
-	pa, pb := effective(a, qa, now), effective(b, qb, now)
-	if pa != pb {
-		return pa > pb
-	}
-	wa, wb := weight(qa), weight(qb)
-	if wa != wb {
-		return wa > wb
-	}
-	if !a.Arrived.Equal(b.Arrived) {
-		return a.Arrived.Before(b.Arrived)
-	}
-	return a.ID < b.ID
-}
-
-func weight(q *Queue) int {
-	if q == nil {
-		return 0
-	}
-	return q.Weight
-}
-
-// sortItems orders items for routing at now.
-func sortItems(items []*Item, queues map[string]*Queue, now time.Time) {
-	slices.SortStableFunc(items, func(a, b *Item) int {
-		switch {
-		case before(a, b, queues[a.Queue], queues[b.Queue], now):
-			return -1
-		case before(b, a, queues[b.Queue], queues[a.Queue], now):
-			return 1
-		}
-		return 0
-	})
 }

@@ -293,6 +293,62 @@ func BenchmarkEnqueueRemove(b *testing.B) {
 	}
 }
 
+// BenchmarkDecide measures a full routing pass over the 10,000 waiting
+// items after 20 agents freed capacity at once; p50/p99 per pass.
+func BenchmarkDecide(b *testing.B) {
+	r, agents := benchRouter(b)
+	var lat []time.Duration
+	i, offered := 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		freed := make([]string, 20)
+		for k := range freed {
+			freed[k] = agents[(i*20+k*37)%len(agents)]
+			a, _ := r.Agent(freed[k])
+			a.Used, a.Voice = 0, false
+			r.SetAgent(a)
+		}
+		i++
+		start := time.Now()
+		offers := r.Decide(t0)
+		lat = append(lat, time.Since(start))
+		offered += len(offers)
+		for k := range offers {
+			r.Enqueue(Item{ID: fmt.Sprintf("d%d-%d", i, k), Channel: Email, Queue: fmt.Sprintf("q%02d", k%50), Arrived: t0})
+		}
+		for _, id := range freed {
+			a, _ := r.Agent(id)
+			a.Used, a.Voice = 100, false
+			r.SetAgent(a)
+		}
+	}
+	reportPercentiles(b, lat)
+	b.ReportMetric(float64(offered)/float64(len(lat)), "offers/pass")
+}
+
+// BenchmarkEnqueueDequeue measures throughput through the queues: an
+// email arrives among the 10,000 waiting items, an agent finishes an email
+// and is given the best item of its queues.
+func BenchmarkEnqueueDequeue(b *testing.B) {
+	r, agents := benchRouter(b)
+	ids := make([]string, 1<<16)
+	for k := range ids {
+		ids[k] = fmt.Sprintf("flow%d", k)
+	}
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Enqueue(Item{ID: ids[i%len(ids)], Channel: Email, Queue: fmt.Sprintf("q%02d", i%50), Arrived: t0.Add(time.Duration(i) * time.Millisecond)})
+		id := agents[i%len(agents)]
+		i++
+		r.Release(id, Email, 0, t0)
+		if item, ok := r.ForAgent(id, t0); ok {
+			r.Assign(item, []string{id})
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
 func reportPercentiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		return

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"text/template"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
@@ -48,6 +49,14 @@ func seedDemo(ctx context.Context, st *store.Store, out io.Writer) error {
 	if err := config.Apply(ctx, st, f); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	// The demo's agents start logged in, so that a call to the demo flow
+	// rings their phones at once.
+	for _, a := range f.Agents {
+		p := store.ACDPresence{Agent: a.Name, Presence: "available", Since: time.Now()}
+		if err := st.PutACDPresence(ctx, p); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, demoSeededKey, "1") }); err != nil {
 		return err
 	}
@@ -55,6 +64,8 @@ func seedDemo(ctx context.Context, st *store.Store, out io.Writer) error {
 	for _, n := range demoExtensions {
 		fmt.Fprintf(out, "  extension %s  password %s\n", n, passwords[n])
 	}
+	fmt.Fprintln(out, "Call another extension, or 600 for the IVR: 1 queues you to the support team,")
+	fmt.Fprintln(out, "whose agents alice..dave answer on 1001..1004 (*46 logs a phone's agent out, *45 in).")
 	return nil
 }
 

@@ -34,6 +34,8 @@ func newRootCmd() *cobra.Command {
 		newFlowCmd(g),
 		newReportCmd(g),
 		newTrunkCmd(g),
+		newAgentCmd(g),
+		newQueueCmd(g),
 	)
 	return root
 }
@@ -60,4 +62,14 @@ func envDuration(name string, def time.Duration) time.Duration {
 // openStore opens the data directory's database for an admin command.
 func (g *globals) openStore(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, g.dataDir)
+}
+
+// withStore runs f on the data directory's database, closed after.
+func (g *globals) withStore(cmd *cobra.Command, f func(ctx context.Context, st *store.Store) error) error {
+	st, err := g.openStore(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return f(cmd.Context(), st)
 }

@@ -26,6 +26,8 @@ type File struct {
 	Trunks      []Trunk      `yaml:"trunks,omitempty"`
 	Routes      *Routes      `yaml:"routes,omitempty"`
 	Permissions []Permission `yaml:"permissions,omitempty"`
+	Agents      []Agent      `yaml:"agents,omitempty"`
+	Queues      []Queue      `yaml:"queues,omitempty"`
 
 	// present records which top-level sections the parsed file had.
 	present map[string]bool
@@ -104,6 +106,7 @@ func (f *File) validate(v *Validator) {
 	validateMailboxes(v, f.Mailboxes)
 	validateTrunks(v, f)
 	validatePermissions(v, f.Permissions)
+	validateACD(v, f)
 }
 
 // ParseReader reads and parses a whole file.
@@ -144,7 +147,7 @@ func Apply(ctx context.Context, st *store.Store, f *File) error {
 		if err := applyTrunks(ctx, tx, f); err != nil {
 			return err
 		}
-		return nil
+		return applyACD(ctx, tx, f)
 	})
 }
 
@@ -168,6 +171,9 @@ func Export(ctx context.Context, st *store.Store) (*File, error) {
 		return nil, err
 	}
 	if err := exportTrunks(ctx, st, f); err != nil {
+		return nil, err
+	}
+	if err := exportACD(ctx, st, f); err != nil {
 		return nil, err
 	}
 	return f, nil

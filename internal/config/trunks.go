@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -43,7 +44,16 @@ type Routes struct {
 	Outbound []OutboundRoute `yaml:"outbound,omitempty"`
 	// Emergency replaces the default emergency numbers (112, 15, 17, 18).
 	Emergency []string `yaml:"emergency,omitempty"`
+	// InternationalAllowlist, when set, lists the E.164 prefixes
+	// ("+44", "+4930") international calls may go to; the toll-fraud guard
+	// refuses the others. Empty allows every destination the extension's
+	// class allows.
+	InternationalAllowlist []string `yaml:"international_allowlist,omitempty"`
 }
+
+// KeyInternationalAllowlist is the setting holding
+// routes.international_allowlist, its prefixes joined by commas.
+const KeyInternationalAllowlist = "international_allowlist"
 
 // InboundRoute sends a DID to extension:N, queue:NAME, flow:NAME or
 // hangup:MESSAGE.
@@ -124,12 +134,18 @@ func ValidateTrunk(v *Validator, path string, t Trunk) {
 	if t.DTMF != "" && t.DTMF != "rfc4733" && t.DTMF != "info" && t.DTMF != "inband" {
 		v.Errorf(path+".dtmf", "must be rfc4733, info or inband, got %q", t.DTMF)
 	}
+	g711 := false
 	for i, c := range t.Codecs {
 		switch strings.ToUpper(c) {
-		case "PCMA", "PCMU", "G722", "OPUS", "TELEPHONE-EVENT":
+		case "PCMA", "PCMU":
+			g711 = true
+		case "G722", "OPUS", "TELEPHONE-EVENT":
 		default:
 			v.Errorf(fmt.Sprintf("%s.codecs[%d]", path, i), "unknown codec %q (PCMA, PCMU, G722, opus)", c)
 		}
+	}
+	if len(t.Codecs) > 0 && !g711 {
+		v.Errorf(path+".codecs", "needs PCMA or PCMU, the codecs the media engine speaks")
 	}
 	if c := t.Country; c != nil {
 		for _, f := range []struct{ name, val string }{{"code", c.Code}, {"national_prefix", c.NationalPrefix}, {"international_prefix", c.InternationalPrefix}} {
@@ -235,6 +251,11 @@ func validateTrunks(v *Validator, f *File) {
 			v.Errorf(fmt.Sprintf("routes.emergency[%d]", i), "must be 2 to 15 digits, got %q", n)
 		}
 	}
+	for i, p := range f.Routes.InternationalAllowlist {
+		if !e164RE.MatchString(p) {
+			v.Errorf(fmt.Sprintf("routes.international_allowlist[%d]", i), "must be an E.164 prefix like +44, got %q", p)
+		}
+	}
 }
 
 func outboundTrunks(r OutboundRoute) []string {
@@ -302,6 +323,9 @@ func applyTrunks(ctx context.Context, tx *store.Tx, f *File) error {
 		if err := tx.ReplaceRoutes(ctx, r); err != nil {
 			return err
 		}
+		if err := tx.PutSetting(ctx, KeyInternationalAllowlist, strings.Join(f.Routes.InternationalAllowlist, ",")); err != nil {
+			return err
+		}
 	}
 	if f.Has("permissions") {
 		ps := make([]store.Permission, 0, len(f.Permissions))
@@ -311,6 +335,9 @@ func applyTrunks(ctx context.Context, tx *store.Tx, f *File) error {
 		if err := tx.ReplacePermissions(ctx, ps); err != nil {
 			return err
 		}
+	}
+	if f.Has("trunks") || f.Has("routes") || f.Has("permissions") {
+		return tx.BumpConfigRev(ctx) // a running server reloads them
 	}
 	return nil
 }
@@ -344,8 +371,12 @@ func exportTrunks(ctx context.Context, st *store.Store, f *File) error {
 	if err != nil {
 		return err
 	}
-	if len(r.Inbound)+len(r.Outbound)+len(r.Emergency) > 0 {
-		f.Routes = &Routes{Emergency: r.Emergency}
+	allow, err := InternationalAllowlist(ctx, st)
+	if err != nil {
+		return err
+	}
+	if len(r.Inbound)+len(r.Outbound)+len(r.Emergency)+len(allow) > 0 {
+		f.Routes = &Routes{Emergency: r.Emergency, InternationalAllowlist: allow}
 		for _, in := range r.Inbound {
 			f.Routes.Inbound = append(f.Routes.Inbound, InboundRoute(in))
 		}
@@ -367,4 +398,17 @@ func exportTrunks(ctx context.Context, st *store.Store, f *File) error {
 		f.Permissions = append(f.Permissions, Permission(p))
 	}
 	return nil
+}
+
+// InternationalAllowlist returns the stored routes.international_allowlist;
+// nil allows every international destination.
+func InternationalAllowlist(ctx context.Context, st *store.Store) ([]string, error) {
+	v, err := st.Setting(ctx, KeyInternationalAllowlist)
+	if errors.Is(err, store.ErrNotFound) || v == "" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(v, ","), nil
 }

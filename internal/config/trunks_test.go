@@ -29,6 +29,7 @@ routes:
     - {pattern: "9.", strip: 1, trunk: gateway, class: local, caller_id: "+33100000000"}
     - {pattern: "112", trunk: provider, emergency: true}
   emergency: ["112", "15", "17", "18", "115"]
+  international_allowlist: ["+44", "+4930"]
 permissions:
   - {extension: "1001", class: international, max_concurrent: 3, international_minutes: 60, caller_id: "+33123456789"}
   - {extension: "1002", class: internal}
@@ -77,6 +78,8 @@ func TestTrunksSectionErrors(t *testing.T) {
 		{"register without password", "trunks:\n  - {name: p, type: register, host: h, username: u}\n", "trunks[0].password (line 2): required"},
 		{"bad host", "trunks:\n  - {name: p, type: peer, host: \"h:99999\"}\n", "trunks[0].host (line 2)"},
 		{"bad dtmf", "trunks:\n  - {name: p, type: peer, host: h, dtmf: morse}\n", "trunks[0].dtmf (line 2)"},
+		{"unknown codec", "trunks:\n  - {name: p, type: peer, host: h, codecs: [PCMA, GSM]}\n", "trunks[0].codecs[1] (line 2): unknown codec \"GSM\""},
+		{"codecs without G.711", "trunks:\n  - {name: p, type: peer, host: h, codecs: [G722]}\n", "trunks[0].codecs (line 2): needs PCMA or PCMU"},
 		{"duplicate", "trunks:\n  - {name: p, type: peer, host: h}\n  - {name: p, type: peer, host: h}\n", "trunks[1].name (line 3): p is already used"},
 		{"bad did", "trunks:\n  - {name: p, type: peer, host: h, dids: [\"0123\"]}\n", "trunks[0].dids[0] (line 2)"},
 		{"bad pattern", "trunks:\n  - {name: p, type: peer, host: h}\nroutes:\n  outbound:\n    - {pattern: \"0[1-9\", trunk: p}\n", "routes.outbound[0].pattern (line 5)"},
@@ -84,6 +87,7 @@ func TestTrunksSectionErrors(t *testing.T) {
 		{"bad destination", "routes:\n  inbound:\n    - {did: \"+33123456789\", to: \"nowhere\"}\n", "routes.inbound[0].to (line 3)"},
 		{"bad class", "permissions:\n  - {extension: \"1001\", class: galactic}\n", "permissions[0].class (line 2)"},
 		{"bad emergency", "routes:\n  emergency: [\"1a\"]\n", "routes.emergency[0] (line 2)"},
+		{"bad allowlist prefix", "routes:\n  international_allowlist: [\"+44\", \"0049\"]\n", "routes.international_allowlist[1] (line 2): must be an E.164 prefix like +44, got \"0049\""},
 		{"unknown field", "trunks:\n  - {name: p, type: peer, host: h, hots: x}\n", "trunks[0].hots (line 2): unknown field"},
 	}
 	for _, tc := range tests {

@@ -47,9 +47,9 @@ func StartBaresip(t testing.TB, ext, password string, sipPort int, freq int) *Ba
 		"synth", "60", "sine", strconv.Itoa(freq), "vol", "0.5").CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v\n%s", err, out)
 	}
-	sipListen := freeTCPPair(t)
-	ctrl := freeTCPPair(t)
-	rtp := 30000 + 20*(int(time.Now().UnixNano()/1000)%1000)
+	sipListen := FreePorts(t, 2)
+	ctrl := FreePorts(t, 1)
+	rtp := FreePorts(t, 20)
 	cfg := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
@@ -119,28 +119,6 @@ statmode_default off
 	p.r = bufio.NewReader(p.conn)
 	go p.readEvents()
 	return p
-}
-
-// freeTCPPair returns a port whose TCP port and the next one (baresip's TLS
-// listener) were free a moment ago.
-func freeTCPPair(t testing.TB) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l2, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port+1))
-		l.Close()
-		if err != nil {
-			continue
-		}
-		l2.Close()
-		return port
-	}
-	t.Fatal("no free port pair")
-	return 0
 }
 
 // Log is baresip's output so far.

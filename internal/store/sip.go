@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -85,6 +86,14 @@ type CDR struct {
 	JitterA     time.Duration
 	JitterB     time.Duration
 	Codec       string
+	// Trunk is the trunk of a call to or from the phone network ("" between
+	// extensions); TrunkNumber is the number on the trunk side: the DID
+	// called inbound, the E.164 number sent outbound.
+	Trunk       string
+	TrunkNumber string
+	// Recording is the call's stereo WAV, relative to the data directory
+	// ("" when not recorded).
+	Recording string
 }
 
 // Duration is the answered time of the call (zero when never answered).
@@ -107,11 +116,12 @@ func (s *Store) StartCDR(ctx context.Context, c CDR) (int64, error) {
 
 // FinishCDR writes the outcome of a call attempt.
 func (s *Store) FinishCDR(ctx context.Context, c CDR) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE cdrs SET answered_at = ?, ended_at = ?, disposition = ?, hangup_cause = ?,
-		sip_status = ?, packets_a_to_b = ?, packets_b_to_a = ?, lost_a = ?, lost_b = ?, jitter_a_us = ?, jitter_b_us = ?, codec = ?
-		WHERE id = ?`,
-		nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
-		c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec, c.ID)
+	_, err := s.db.ExecContext(ctx, `UPDATE cdrs SET callee = ?, answered_at = ?, ended_at = ?, disposition = ?, hangup_cause = ?,
+		sip_status = ?, packets_a_to_b = ?, packets_b_to_a = ?, lost_a = ?, lost_b = ?, jitter_a_us = ?, jitter_b_us = ?, codec = ?,
+		trunk = ?, trunk_number = ?, recording = ? WHERE id = ?`,
+		c.Callee, nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
+		c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec,
+		c.Trunk, c.TrunkNumber, c.Recording, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: finish cdr %d: %w", c.ID, err)
 	}
@@ -158,7 +168,7 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		args = append(args, f.To.UnixMilli())
 	}
 	q := `SELECT id, call_id, caller, callee, started_at, answered_at, ended_at, disposition, hangup_cause, sip_status,
-		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec FROM cdrs`
+		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording FROM cdrs`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -179,7 +189,7 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		var answered, ended sql.NullInt64
 		var ja, jb int64
 		if err := rows.Scan(&c.ID, &c.CallID, &c.Caller, &c.Callee, &started, &answered, &ended, &c.Disposition, &c.HangupCause,
-			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec); err != nil {
+			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec, &c.Trunk, &c.TrunkNumber, &c.Recording); err != nil {
 			return nil, fmt.Errorf("store: list cdrs: %w", err)
 		}
 		c.StartedAt = time.UnixMilli(started)
@@ -200,4 +210,18 @@ func nullMillis(t time.Time) any {
 		return nil
 	}
 	return t.UnixMilli()
+}
+
+// CDRRecording returns the recording path of CDR id ("" when the call was
+// not recorded), or ErrNotFound.
+func (s *Store) CDRRecording(ctx context.Context, id int64) (string, error) {
+	var rec string
+	err := s.db.QueryRowContext(ctx, `SELECT recording FROM cdrs WHERE id = ?`, id).Scan(&rec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: cdr %d recording: %w", id, err)
+	}
+	return rec, nil
 }

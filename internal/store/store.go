@@ -131,6 +131,16 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: read migration %s: %w", m.name, err)
 		}
 		err = s.Update(ctx, func(tx *Tx) error {
+			// Another process opening the same data directory (the CLI
+			// while the server starts) may have applied it meanwhile: the
+			// version is read again under the write lock.
+			var now int
+			if err := tx.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&now); err != nil {
+				return err
+			}
+			if now >= m.version {
+				return nil
+			}
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ func (t *Tx) PutTrunk(ctx context.Context, tr Trunk) error {
 	if err != nil {
 		return fmt.Errorf("store: put trunk %s: %w", tr.Name, err)
 	}
-	return nil
+	return t.BumpConfigRev(ctx)
 }
 
 func nonNil(s []string) []string {
@@ -67,7 +67,7 @@ func (t *Tx) DeleteTrunk(ctx context.Context, name string) error {
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM trunk_status WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("store: delete trunk %s status: %w", name, err)
 	}
-	return nil
+	return t.BumpConfigRev(ctx)
 }
 
 // ReplaceTrunks makes trs the whole set of trunks.

@@ -60,8 +60,8 @@ type Config struct {
 	Funnel ivr.Recorder
 	// Codes issues web-to-voice codes; nil shows the number without a code.
 	Codes CodeIssuer
-	// ChatURL returns where the chat button leads for a queue; nil offers
-	// no chat.
+	// ChatURL returns where the chat button leads for a queue; nil, or ""
+	// for a queue, offers no chat.
 	ChatURL func(queue string) string
 	// LongWait is the expected voice wait above which the page offers a
 	// callback or email instead of the phone number (default 5m).
@@ -306,9 +306,11 @@ func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view,
 		if err != nil {
 			return err
 		}
-		if chat = k > 0; chat {
+		if k > 0 {
 			v.Chat = h.cfg.ChatURL(n.Queue)
 		}
+		// A queue with no chat page offers no chat.
+		chat = v.Chat != ""
 	}
 	long := false
 	if n.Type == ivr.Queue {

@@ -179,3 +179,16 @@ func FuzzCheckToken(f *testing.F) {
 		}
 	})
 }
+
+// TestChatURLEmpty: a queue without a chat page (ChatURL gives "") offers
+// no chat even with an agent available for chat, and so keeps the forms.
+func TestChatURLEmpty(t *testing.T) {
+	live := &fakeLive{}
+	live.set(1, time.Minute)
+	h := newTestHandler(live, &funnel{}, true)
+	h.cfg.ChatURL = func(string) string { return "" }
+	code, body := get(t, h, "/contact/main?n=support")
+	if code != http.StatusOK || strings.Contains(body, `id="chat"`) || !strings.Contains(body, `id="callback"`) || !strings.Contains(body, `id="phone"`) {
+		t.Fatalf("status %d, page:\n%s", code, body)
+	}
+}

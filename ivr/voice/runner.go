@@ -97,7 +97,8 @@ func (w *walk) record(ctx context.Context, node string, step ivr.Step, choice st
 	if w.r.cfg.Funnel == nil {
 		return
 	}
-	err := w.r.cfg.Funnel.Record(ctx, ivr.Event{Flow: w.f.Name, Node: node, Face: ivr.Voice, Step: step, Choice: choice, Session: w.session})
+	// The caller hanging up ends ctx: the step they took is still counted.
+	err := w.r.cfg.Funnel.Record(context.WithoutCancel(ctx), ivr.Event{Flow: w.f.Name, Node: node, Face: ivr.Voice, Step: step, Choice: choice, Session: w.session})
 	if err != nil {
 		w.r.cfg.Logger.Warn("ivr funnel", "flow", w.f.Name, "node", node, "err", err)
 	}
@@ -271,7 +272,9 @@ func (w *walk) voicemail(ctx context.Context, n *ivr.Node) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.r.cfg.Env.Live.Submit(ctx, ivr.Item{Channel: "voicemail", Queue: n.Queue, Number: w.c.From, Ref: ref, Context: w.c.Clone()}); err != nil {
+	// The caller usually hangs up to end the message: it is delivered all
+	// the same.
+	if _, err := w.r.cfg.Env.Live.Submit(context.WithoutCancel(ctx), ivr.Item{Channel: "voicemail", Queue: n.Queue, Number: w.c.From, Ref: ref, Context: w.c.Clone()}); err != nil {
 		return err
 	}
 	return w.call.Hangup(ctx)

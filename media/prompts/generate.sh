@@ -25,6 +25,10 @@ say en in-queue "in the queue."
 say en expected-wait "Your expected wait is about"
 say en minute "minute."
 say en minutes "minutes."
+say en press-for-callback "To be called back without losing your place, press"
+say en logged-in "You are logged in."
+say en logged-out "You are logged out."
+say en paused "You are on pause."
 i=0
 for w in zero one two three four five six seven eight nine ten eleven twelve thirteen \
 	fourteen fifteen sixteen seventeen eighteen nineteen; do
@@ -45,6 +49,10 @@ say fr in-queue "dans la file d'attente."
 say fr expected-wait "Votre temps d'attente est d'environ"
 say fr minute "minute."
 say fr minutes "minutes."
+say fr press-for-callback "Pour être rappelé sans perdre votre place, tapez le"
+say fr logged-in "Vous êtes connecté."
+say fr logged-out "Vous êtes déconnecté."
+say fr paused "Vous êtes en pause."
 say fr et "et"
 say fr une "une"
 i=0

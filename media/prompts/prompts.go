@@ -27,6 +27,12 @@ const (
 	ExpectedWait = "expected-wait"
 	Minute       = "minute"
 	Minutes      = "minutes"
+	// PressForCallback is "to be called back without losing your place,
+	// press" (the digit follows).
+	PressForCallback = "press-for-callback"
+	LoggedIn         = "logged-in"
+	LoggedOut        = "logged-out"
+	Paused           = "paused"
 )
 
 // MaxNumber is the largest number the pieces can say; larger ones are said

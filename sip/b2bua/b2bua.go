@@ -2,7 +2,10 @@
 // between extensions: it answers the caller's leg, forks the call to every
 // registered contact of the callee (the first answer wins, the others are
 // cancelled), anchors the media through the media engine, passes hold and
-// resume re-INVITEs through, and writes a CDR for every attempt.
+// resume re-INVITEs through, and writes a CDR for every attempt. Calls with
+// the phone network go through the same legs: HandleInbound takes a trunk's
+// call routed by the dial plan, HandleOutbound sends an extension's call out
+// through the trunks with failover, under the toll-fraud guard.
 package b2bua
 
 import (
@@ -34,6 +37,9 @@ type Config struct {
 	Logger *slog.Logger
 	// LibLogger receives the SIP library's logs.
 	LibLogger *slog.Logger
+	// Recordings is the directory recorded calls are written to; CDRs name
+	// them relative to it.
+	Recordings string
 }
 
 // Deps are the services the B2BUA calls.
@@ -44,6 +50,14 @@ type Deps struct {
 	Locate func(number string) []registrar.Binding
 	// Extension reports whether a number is a configured extension.
 	Extension func(number string) bool
+	// Trunks reaches the phone network; nil when no trunk is configured.
+	Trunks *Trunks
+	// Destinations takes inbound trunk calls routed to a queue or a flow;
+	// while it is nil they are answered 480 (see Destinations).
+	Destinations Destinations
+	// Local routes the numbers extensions dial that are the appliance's own
+	// services (flows, feature codes); nil: none.
+	Local Local
 }
 
 // B2BUA holds the live calls.
@@ -60,6 +74,11 @@ type B2BUA struct {
 	mu      sync.Mutex // guards the following fields
 	stopped bool
 	byID    map[string]*call // by the Call-ID of either leg
+	// callbacks are the calls the appliance placed itself, by the Call-ID
+	// of each leg.
+	callbacks map[string]*callbackCall
+	// supervised are the bridged agent calls a supervisor may join.
+	supervised map[*call]*supervision
 }
 
 // New returns a B2BUA sending through ua.
@@ -77,13 +96,15 @@ func New(ua *sipgo.UserAgent, cfg Config, deps Deps) (*B2BUA, error) {
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: host, Port: port}}
 	return &B2BUA{
-		cfg:  cfg,
-		deps: deps,
-		log:  cfg.Logger,
-		udp:  &sipgo.DialogUA{Client: udpClient, ContactHDR: contact, RewriteContact: true},
-		tcp:  &sipgo.DialogUA{Client: tcpClient, ContactHDR: contact, RewriteContact: true},
-		stop: make(chan struct{}),
-		byID: map[string]*call{},
+		cfg:        cfg,
+		deps:       deps,
+		log:        cfg.Logger,
+		udp:        &sipgo.DialogUA{Client: udpClient, ContactHDR: contact, RewriteContact: true},
+		tcp:        &sipgo.DialogUA{Client: tcpClient, ContactHDR: contact, RewriteContact: true},
+		stop:       make(chan struct{}),
+		byID:       map[string]*call{},
+		callbacks:  map[string]*callbackCall{},
+		supervised: map[*call]*supervision{},
 	}, nil
 }
 
@@ -157,6 +178,9 @@ func (b *B2BUA) HandleAck(req *sip.Request, tx sip.ServerTransaction) {
 
 // HandleBye ends a call from either side.
 func (b *B2BUA) HandleBye(req *sip.Request, tx sip.ServerTransaction) {
+	if b.callbackBye(req, tx) {
+		return
+	}
 	c := b.find(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

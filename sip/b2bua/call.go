@@ -44,6 +44,18 @@ type call struct {
 	// callerBye is set as the caller's BYE is read, before its dialog
 	// ends: a late ACK may move the dialog's state on again.
 	callerBye atomic.Bool
+	// calleeBye is set once the callee (or agent) leg's BYE is read.
+	calleeBye atomic.Bool
+	// dtmf is where leg A's digits are found (set from the trunk of an
+	// inbound call); watchDigits logs them during the call.
+	dtmf        media.DTMFMode
+	watchDigits bool
+	// codecs are the codecs leg A may answer, in order (set from the trunk
+	// of an inbound call; nil: any).
+	codecs []string
+	// early is the SDP answer leg A got with early media (183 Session
+	// Progress); the 200 repeats it.
+	early []byte
 
 	mu  sync.Mutex // guards the following fields
 	bl  *sipgo.DialogClientSession
@@ -60,16 +72,19 @@ func (b *B2BUA) HandleInvite(req *sip.Request, tx sip.ServerTransaction, caller 
 	defer b.calls.Done()
 	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value()}
 	c.cdr = store.CDR{CallID: c.aID, Caller: caller, Callee: req.Recipient.User, StartedAt: time.Now()}
-	ctx := context.Background()
-	id, err := b.deps.Store.StartCDR(ctx, c.cdr)
-	if err != nil {
-		b.log.Error("b2bua: start CDR", "err", err)
-		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+	if !c.open(req, tx) {
 		return
 	}
-	c.cdr.ID = id
 	defer c.finish()
-	c.run(req, tx)
+	c.run(req, tx, req.Recipient.User)
+}
+
+// noMedia refuses a call the media engine has no session for (its RTP
+// port range is used up or cannot be bound) with 503, and says so.
+func (c *call) noMedia(req *sip.Request, tx sip.ServerTransaction, err error) {
+	c.b.log.Warn("b2bua: no RTP port for a call: widen --rtp-ports or free the range", "call_id", c.aID, "err", err)
+	c.reject(req, tx, 503, "Service Unavailable", Failed)
+	c.cdr.HangupCause = "no RTP port: " + err.Error()
 }
 
 // reject answers leg A with a final failure and records why.
@@ -82,9 +97,9 @@ func (c *call) reject(req *sip.Request, tx sip.ServerTransaction, code int, reas
 	tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
 }
 
-func (c *call) run(req *sip.Request, tx sip.ServerTransaction) {
+// run rings extension callee for leg A's INVITE and connects the call.
+func (c *call) run(req *sip.Request, tx sip.ServerTransaction, callee string) {
 	b := c.b
-	callee := req.Recipient.User
 	if !b.deps.Extension(callee) {
 		c.reject(req, tx, 404, "Not Found", NotFound)
 		return
@@ -110,11 +125,12 @@ func (c *call) run(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if c.sessA, err = b.deps.Media.NewSession(); err != nil {
-		c.reject(req, tx, 503, "Service Unavailable", Failed)
+		c.noMedia(req, tx, err)
 		return
 	}
+	c.sessA.SetDTMFMode(c.dtmf)
 	if c.sessB, err = b.deps.Media.NewSession(); err != nil {
-		c.reject(req, tx, 503, "Service Unavailable", Failed)
+		c.noMedia(req, tx, err)
 		return
 	}
 	offerB, err := c.sessB.Offer(b.cfg.Advertise, offer)
@@ -320,7 +336,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		c.reject(nil, nil, 488, "Not Acceptable Here", Failed)
 		return
 	}
-	ansA, err := c.sessA.Answer(c.offerA(), b.cfg.Advertise)
+	ansA, err := c.answerA()
 	if err != nil {
 		c.byeB("no common codec")
 		c.reject(nil, nil, 488, "Not Acceptable Here", Failed)
@@ -335,6 +351,9 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		stopBridge()
 		<-bridged
 	}()
+	if c.watchDigits {
+		defer c.logDigits()()
+	}
 	if err := c.a.RespondSDP(ansA); err != nil {
 		if c.callerBye.Load() || c.a.LoadState() == sip.DialogStateEnded {
 			// The caller's BYE overtook its ACK: requests are handled
@@ -351,10 +370,14 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 	select {
 	case cause := <-c.hangup:
 		c.cdr.HangupCause = cause
-		if cause == causeCallerBye {
+		switch cause {
+		case causeCallerBye:
 			c.byeB(cause)
-		} else {
+		case causeCalleeBye:
 			c.byeA()
+		default: // the appliance ends the call, e.g. a spent budget
+			c.byeA()
+			c.byeB(cause)
 		}
 	case err := <-bridged:
 		bridged <- err
@@ -379,6 +402,15 @@ func errString(err error) string {
 func (c *call) offerA() *media.Description {
 	d, _ := media.ParseSDP(c.a.InviteRequest.Body())
 	return d
+}
+
+// answerA is leg A's SDP answer: the one sent with early media, else a
+// new one within the codecs and DTMF mode of leg A's trunk.
+func (c *call) answerA() ([]byte, error) {
+	if c.early != nil {
+		return c.early, nil
+	}
+	return c.sessA.Answer(answerable(c.offerA(), c.codecs, c.dtmf), c.b.cfg.Advertise)
 }
 
 // Hang-up causes recorded in CDRs.
@@ -442,6 +474,7 @@ func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
+	c.calleeBye.Store(true)
 	c.signal(causeCalleeBye)
 }
 

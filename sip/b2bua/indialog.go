@@ -7,6 +7,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/media/dtmf"
 )
 
 // inDialogTimeout bounds a request relayed to the other leg.
@@ -40,9 +41,20 @@ func (c *call) peerOf(req *sip.Request) (peer, bool) {
 	return peer{target: c.a.InviteRequest.Contact().Address, do: c.a.Do, write: c.a.WriteRequest, own: c.sessB, other: c.sessA}, true
 }
 
-// info answers an INFO (e.g. application/dtmf-relay) and relays it.
+// info answers an INFO (e.g. application/dtmf-relay), adds its digit to
+// the sender's session and relays it. A caller the appliance itself
+// answered (in an IVR or a queue, not bridged) has its digits read there.
 func (c *call) info(req *sip.Request, tx sip.ServerTransaction) {
 	p, ok := c.peerOf(req)
+	if !ok && c.legOf(req) && c.sessA != nil && c.a != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		if ct := req.ContentType(); ct != nil {
+			if d, err := dtmf.ParseInfo(ct.Value(), req.Body()); err == nil {
+				c.sessA.PushDigit(d)
+			}
+		}
+		return
+	}
 	if !ok {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
@@ -51,6 +63,9 @@ func (c *call) info(req *sip.Request, tx sip.ServerTransaction) {
 	fwd := sip.NewRequest(sip.INFO, p.target)
 	if ct := req.ContentType(); ct != nil {
 		fwd.AppendHeader(sip.NewHeader("Content-Type", ct.Value()))
+		if d, err := dtmf.ParseInfo(ct.Value(), req.Body()); err == nil {
+			p.own.PushDigit(d)
+		}
 	}
 	fwd.SetBody(req.Body())
 	ctx, cancel := context.WithTimeout(context.Background(), inDialogTimeout)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // DefaultEmergency are the emergency numbers used when Config.Emergency is
@@ -110,8 +111,14 @@ type outbound struct {
 	fixed bool
 }
 
-// Dialplan is a validated, immutable dial plan; safe for concurrent use.
+// Dialplan is a validated dial plan; safe for concurrent use. Its routes
+// change only as a whole, by Set.
 type Dialplan struct {
+	t atomic.Pointer[table]
+}
+
+// table is one validated configuration of a Dialplan, never modified.
+type table struct {
 	inbound   []inbound
 	outbound  []outbound
 	emergency map[string]bool
@@ -121,7 +128,7 @@ type Dialplan struct {
 
 // New validates cfg and returns the dial plan; errors name the route.
 func New(cfg Config) (*Dialplan, error) {
-	d := &Dialplan{emergency: map[string]bool{}, countries: cfg.Countries, callerID: cfg.TrunkCallerID}
+	d := &table{emergency: map[string]bool{}, countries: cfg.Countries, callerID: cfg.TrunkCallerID}
 	var errs []error
 	for i, r := range cfg.Inbound {
 		dest, err := ParseDestination(r.To)
@@ -177,24 +184,31 @@ func New(cfg Config) (*Dialplan, error) {
 	sort.SliceStable(d.outbound, func(i, j int) bool {
 		return d.outbound[i].pat.specificity() > d.outbound[j].pat.specificity()
 	})
-	return d, nil
+	p := &Dialplan{}
+	p.t.Store(d)
+	return p, nil
 }
+
+// Set gives d the routes of other (a configuration reload): calls routed
+// from then on follow them, calls already routed keep their plan.
+func (d *Dialplan) Set(other *Dialplan) { d.t.Store(other.t.Load()) }
 
 // Inbound routes a call received on trunk for the called number (as
 // extracted by the trunk: Request-URI user, To user or a provider header),
 // normalised to E.164 with the trunk's country. Exact DIDs win over
 // patterns; ErrNoRoute otherwise.
 func (d *Dialplan) Inbound(trunk, called string) (Destination, error) {
-	e164, err := d.countries[trunk].E164(called)
+	tb := d.t.Load()
+	e164, err := tb.countries[trunk].E164(called)
 	if err != nil {
 		return Destination{}, err
 	}
-	for _, r := range d.inbound {
+	for _, r := range tb.inbound {
 		if r.exact == e164 && (r.trunk == "" || r.trunk == trunk) {
 			return r.dest, nil
 		}
 	}
-	for _, r := range d.inbound {
+	for _, r := range tb.inbound {
 		if r.exact == "" && r.pat.Match(e164) && (r.trunk == "" || r.trunk == trunk) {
 			return r.dest, nil
 		}
@@ -203,28 +217,31 @@ func (d *Dialplan) Inbound(trunk, called string) (Destination, error) {
 }
 
 // Emergency reports whether a dialled number is an emergency number.
-func (d *Dialplan) Emergency(dialled string) bool { return d.emergency[stripSeparators(dialled)] }
+func (d *Dialplan) Emergency(dialled string) bool {
+	return d.t.Load().emergency[stripSeparators(dialled)]
+}
 
 // Outbound routes a number dialled by an extension. It refuses callers that
 // are not authenticated extensions, finds the most specific matching route,
 // applies strip and prepend, and checks the caller's class; emergency
 // numbers (configured, or on a route marked emergency) skip the class check.
 func (d *Dialplan) Outbound(c Caller, dialled string) (Plan, error) {
+	tb := d.t.Load()
 	if !c.Authenticated || c.Extension == "" {
 		return Plan{}, &Error{Err: ErrUnauthenticated, Number: dialled}
 	}
 	n := stripSeparators(dialled)
-	for _, r := range d.outbound {
+	for _, r := range tb.outbound {
 		if !r.pat.Match(n) {
 			continue
 		}
 		out := r.Prepend + n[r.Strip:]
-		country := d.countries[r.Trunks[0]]
+		country := tb.countries[r.Trunks[0]]
 		e164, err := country.E164(out)
 		if err != nil {
 			return Plan{}, err
 		}
-		p := Plan{Number: out, E164: e164, Emergency: r.Emergency || d.emergency[n], Route: r.Pattern}
+		p := Plan{Number: out, E164: e164, Emergency: r.Emergency || tb.emergency[n], Route: r.Pattern}
 		switch {
 		case r.fixed:
 			p.Class = r.class
@@ -242,7 +259,7 @@ func (d *Dialplan) Outbound(c Caller, dialled string) (Plan, error) {
 				id = r.CallerID
 			}
 			if id == "" {
-				id = d.callerID[t]
+				id = tb.callerID[t]
 			}
 			p.Legs = append(p.Legs, Leg{Trunk: t, CallerID: id})
 		}

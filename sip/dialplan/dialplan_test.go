@@ -287,3 +287,36 @@ func TestParseDestination(t *testing.T) {
 		}
 	}
 }
+
+func TestSetReplacesRoutes(t *testing.T) {
+	live, err := New(Config{Outbound: []OutboundRoute{{Pattern: "0[1-9]XXXXXXXX", Trunks: []string{"old"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := New(Config{
+		Inbound:  []InboundRoute{{DID: "+33123456789", To: "queue:support"}},
+		Outbound: []OutboundRoute{{Pattern: "0[1-9]XXXXXXXX", Trunks: []string{"new"}}, {Pattern: "3X", Trunks: []string{"new"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := Caller{Extension: "1001", Authenticated: true, Class: ClassNational}
+	before, err := live.Outbound(caller, "0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Set(newer)
+	after, err := live.Outbound(caller, "0123456789")
+	if err != nil || after.Legs[0].Trunk != "new" {
+		t.Fatalf("after Set: %+v, %v; want trunk new", after, err)
+	}
+	if before.Legs[0].Trunk != "old" {
+		t.Fatalf("a plan made before Set changed: %+v", before)
+	}
+	if _, err := live.Outbound(caller, "36"); err != nil {
+		t.Fatalf("new route: %v", err)
+	}
+	if d, err := live.Inbound("new", "0123456789"); err != nil || d.String() != "queue:support" {
+		t.Fatalf("new inbound route: %v, %v", d, err)
+	}
+}

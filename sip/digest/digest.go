@@ -11,11 +11,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/icholy/digest"
 )
 
 // Algorithms offered in challenges (RFC 8760 §2.1).
@@ -49,9 +48,10 @@ const (
 	OK Result = iota
 	// Missing: no credentials for this realm; challenge.
 	Missing
-	// Stale: right password on an expired nonce; challenge with stale=true.
+	// Stale: right password on an expired nonce or a nonce count already
+	// used; challenge with stale=true.
 	Stale
-	// Invalid: wrong password, unknown user, forged or replayed nonce.
+	// Invalid: wrong password, unknown user, forged nonce.
 	Invalid
 )
 
@@ -67,16 +67,13 @@ type Authenticator struct {
 	algs  []string
 	ttl   time.Duration
 	now   func() time.Time
-	key   [32]byte
-
-	mu   sync.Mutex // guards the following fields
-	seen map[string]nonceUse
-	gc   time.Time
-}
-
-type nonceUse struct {
-	nc      int
-	expires time.Time
+	// macs holds HMAC-SHA256 states keyed with a random key, for nonces.
+	macs sync.Pool
+	// head and tails are the fixed parts of each challenge around the
+	// nonce, per algorithm: tails[i][1] adds stale=true.
+	head  string
+	tails [][2]string
+	seen  *counts
 }
 
 // ParseAlgorithms reads a comma-separated list such as "SHA-256,MD5".
@@ -97,7 +94,7 @@ func ParseAlgorithms(list string) ([]string, error) {
 
 // New returns an Authenticator with a fresh random nonce key.
 func New(cfg Config) *Authenticator {
-	a := &Authenticator{realm: cfg.Realm, algs: cfg.Algorithms, ttl: cfg.NonceTTL, now: cfg.Now, seen: map[string]nonceUse{}}
+	a := &Authenticator{realm: cfg.Realm, algs: cfg.Algorithms, ttl: cfg.NonceTTL, now: cfg.Now}
 	if len(a.algs) == 0 {
 		a.algs = []string{MD5}
 	}
@@ -107,141 +104,189 @@ func New(cfg Config) *Authenticator {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	rand.Read(a.key[:])
+	key := make([]byte, 32)
+	rand.Read(key)
+	a.macs.New = func() any { return hmac.New(sha256.New, key) }
+	a.head = "Digest realm=" + quote(a.realm) + `, nonce="`
+	for _, alg := range a.algs {
+		tail := `", algorithm=` + alg + `, qop="auth"`
+		a.tails = append(a.tails, [2]string{tail, `", stale=true, algorithm=` + alg + `, qop="auth"`})
+	}
+	a.seen = newCounts(a.ttl, maxCounts, a.now())
 	return a
+}
+
+// quote renders s as a quoted-string (RFC 3261 §25.1).
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // Realm returns the protection realm.
 func (a *Authenticator) Realm() string { return a.realm }
 
 // Challenges returns the WWW-Authenticate (or Proxy-Authenticate) values to
-// send, one per configured algorithm in order (RFC 8760 §2.4).
-func (a *Authenticator) Challenges(stale bool) []string {
-	nonce := a.nonce()
-	out := make([]string, 0, 2)
-	for _, alg := range a.algs {
-		c := digest.Challenge{Realm: a.realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
-		out = append(out, c.String())
+// send, one per configured algorithm in order (RFC 8760 §2.4), all with
+// the nonce issued at issued: now for a new challenge, the first one's
+// time to repeat that challenge exactly.
+func (a *Authenticator) Challenges(issued time.Time, stale bool) []string {
+	var b [nonceTextLen]byte
+	nonce := a.nonce(b[:0], issued)
+	out := make([]string, 0, len(a.tails))
+	for _, t := range a.tails {
+		tail := t[0]
+		if stale {
+			tail = t[1]
+		}
+		out = append(out, a.head+string(nonce)+tail)
 	}
 	return out
 }
 
-// nonce is base64(issued-at ‖ HMAC(key, issued-at ‖ realm)[:12]).
-func (a *Authenticator) nonce() string {
-	var b [20]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(a.now().UnixNano()))
-	copy(b[8:], a.sign(b[:8]))
-	return base64.RawURLEncoding.EncodeToString(b[:])
+// nonceLen is the size of a decoded nonce: the issue time in nanoseconds
+// and a truncated HMAC over it and the realm. nonceTextLen is its base64
+// length.
+const (
+	nonceLen     = 20
+	nonceTextLen = 27
+)
+
+// nonce appends base64(issued-at ‖ HMAC(key, issued-at ‖ realm)[:12]).
+func (a *Authenticator) nonce(dst []byte, issued time.Time) []byte {
+	var b [nonceLen]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(issued.UnixNano()))
+	a.sign(b[8:], b[:8])
+	return base64.RawURLEncoding.AppendEncode(dst, b[:])
 }
 
-func (a *Authenticator) sign(issued []byte) []byte {
-	m := hmac.New(sha256.New, a.key[:])
+// sign writes the truncated HMAC of issued and the realm into dst.
+func (a *Authenticator) sign(dst, issued []byte) {
+	m := a.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write(issued)
-	m.Write([]byte(a.realm))
-	return m.Sum(nil)[:12]
+	io.WriteString(m, a.realm)
+	var sum [sha256.Size]byte
+	copy(dst, m.Sum(sum[:0]))
+	a.macs.Put(m)
 }
 
-// checkNonce reports whether the nonce is ours and, if so, whether it
-// expired.
-func (a *Authenticator) checkNonce(nonce string) (ours, expired bool, expires time.Time) {
-	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != 20 || !hmac.Equal(b[8:], a.sign(b[:8])) {
-		return false, false, time.Time{}
+// checkNonce decodes a nonce and reports whether it is ours and, if so,
+// whether it expired.
+func (a *Authenticator) checkNonce(nonce string) (b [nonceLen]byte, ours, expired bool) {
+	if len(nonce) != nonceTextLen {
+		return b, false, false
+	}
+	if n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(nonce)); err != nil || n != nonceLen {
+		return b, false, false
+	}
+	var mac [nonceLen - 8]byte
+	a.sign(mac[:], b[:8])
+	if !hmac.Equal(b[8:], mac[:]) {
+		return b, false, false
 	}
 	issued := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
-	expires = issued.Add(a.ttl)
-	return true, a.now().After(expires), expires
+	return b, true, a.now().After(issued.Add(a.ttl))
 }
 
 // Verify checks the Authorization (or Proxy-Authorization) header values
 // of a request with method against the stored hashes that lookup returns
 // for a user. It returns the authenticated user with OK.
+//
+// Right credentials on a nonce count already used are Stale, not
+// Invalid: a replay gains nothing from a fresh challenge, while a phone
+// whose request is retransmitted after the server stopped remembering its
+// answer (see sip.Server's REGISTER handling) authenticates again instead
+// of being refused.
 func (a *Authenticator) Verify(method string, headers []string, lookup func(user string) (HA1, bool)) (string, Result) {
-	var cred *digest.Credentials
+	var cred credentials
+	found := false
 	for _, h := range headers {
-		c, err := digest.ParseCredentials(h)
-		if err == nil && c.Realm == a.realm {
-			cred = c
+		if c, ok := parseCredentials(h); ok && c.realm == a.realm {
+			cred, found = c, true
 			break
 		}
 	}
-	if cred == nil {
+	if !found {
 		return "", Missing
 	}
-	ours, expired, expires := a.checkNonce(cred.Nonce)
-	if !ours || cred.Username == "" || len(cred.Username) > 64 {
-		return cred.Username, Invalid
+	if cred.username == "" || len(cred.username) > 64 {
+		return cred.username, Invalid
 	}
-	stored, ok := lookup(cred.Username)
+	nonce, ours, expired := a.checkNonce(cred.nonce)
+	if !ours {
+		return cred.username, Invalid
+	}
+	stored, ok := lookup(cred.username)
 	if !ok {
-		return cred.Username, Invalid
+		return cred.username, Invalid
 	}
-	var h func() hash.Hash
+	var sha bool
 	var ha1 string
-	switch strings.ToUpper(cred.Algorithm) {
-	case "", MD5:
-		h, ha1 = md5.New, stored.MD5
-	case SHA256:
-		h, ha1 = sha256.New, stored.SHA256
+	switch {
+	case cred.algorithm == "" || strings.EqualFold(cred.algorithm, MD5):
+		ha1 = stored.MD5
+	case strings.EqualFold(cred.algorithm, SHA256):
+		sha, ha1 = true, stored.SHA256
 	default:
-		return cred.Username, Invalid
+		return cred.username, Invalid
 	}
-	ha2 := hashHex(h, method+":"+cred.URI)
-	var want string
-	switch cred.QOP {
-	case "":
-		want = hashHex(h, ha1+":"+cred.Nonce+":"+ha2)
-	case "auth":
-		want = hashHex(h, ha1+":"+cred.Nonce+":"+ncText(cred.Nc)+":"+cred.Cnonce+":auth:"+ha2)
+	var buf [512]byte
+	var ha2 [2 * sha256.Size]byte
+	ha2h := hexSum(sha, ha2[:0], append(append(append(buf[:0], method...), ':'), cred.uri...))
+	in := append(append(append(buf[:0], ha1...), ':'), cred.nonce...)
+	switch {
+	case cred.qop == "" && !cred.hasNC:
+	case strings.EqualFold(cred.qop, "auth") && cred.hasNC:
+		in = append(in, ':')
+		in = appendNC(in, cred.nc)
+		in = append(append(append(in, ':'), cred.cnonce...), ":auth"...)
 	default:
-		return cred.Username, Invalid
+		return cred.username, Invalid
 	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(cred.Response))) != 1 {
-		return cred.Username, Invalid
+	var want [2 * sha256.Size]byte
+	wanth := hexSum(sha, want[:0], append(append(in, ':'), ha2h...))
+	if !equalHex(wanth, cred.response) {
+		return cred.username, Invalid
 	}
 	if expired {
-		return cred.Username, Stale
+		return cred.username, Stale
 	}
-	if cred.QOP == "auth" && !a.freshCount(cred.Nonce+cred.Username, cred.Nc, expires) {
-		return cred.Username, Invalid
+	if cred.hasNC && !a.seen.fresh(nonce, cred.username, cred.nc, a.now()) {
+		return cred.username, Stale
 	}
-	return cred.Username, OK
+	return cred.username, OK
 }
 
-// freshCount enforces strictly increasing nonce counts per nonce (RFC 7616
-// §3.4): a replayed request reuses a count already seen.
-func (a *Authenticator) freshCount(key string, nc int, expires time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.now()
-	if now.Sub(a.gc) > a.ttl {
-		for k, u := range a.seen {
-			if now.After(u.expires) {
-				delete(a.seen, k)
-			}
-		}
-		a.gc = now
-	}
-	u, ok := a.seen[key]
-	if ok && nc <= u.nc {
+// equalHex compares lower-case hex want with a response in either case,
+// in constant time for a response of the right length.
+func equalHex(want []byte, response string) bool {
+	if len(response) != len(want) {
 		return false
 	}
-	a.seen[key] = nonceUse{nc: nc, expires: expires}
-	return true
-}
-
-func ncText(nc int) string {
-	const hexdigits = "0123456789abcdef"
-	var b [8]byte
-	for i := 7; i >= 0; i-- {
-		b[i] = hexdigits[nc&0xf]
-		nc >>= 4
+	var diff byte
+	for i := range len(want) {
+		c := response[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		diff |= c ^ want[i]
 	}
-	return string(b[:])
+	return subtle.ConstantTimeByteEq(diff, 0) == 1
 }
 
-func hashHex(newHash func() hash.Hash, s string) string {
-	h := newHash()
-	h.Write([]byte(s))
-	return hex.EncodeToString(h.Sum(nil))
+func appendNC(dst []byte, nc uint32) []byte {
+	const hexdigits = "0123456789abcdef"
+	for shift := 28; shift >= 0; shift -= 4 {
+		dst = append(dst, hexdigits[nc>>shift&0xf])
+	}
+	return dst
+}
+
+// hexSum appends the hex MD5, or with sha the hex SHA-256, of in.
+func hexSum(sha bool, dst, in []byte) []byte {
+	if sha {
+		sum := sha256.Sum256(in)
+		return hex.AppendEncode(dst, sum[:])
+	}
+	sum := md5.Sum(in)
+	return hex.AppendEncode(dst, sum[:])
 }

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func users(user string) (HA1, bool) {
 // given algorithm with the icholy/digest client code.
 func answer(t *testing.T, a *Authenticator, alg, user, password string, nc int) string {
 	t.Helper()
-	for _, h := range a.Challenges(false) {
+	for _, h := range a.Challenges(a.now(), false) {
 		c, err := digest.ParseChallenge(h)
 		if err != nil {
 			t.Fatal(err)
@@ -50,8 +51,8 @@ func TestVerify(t *testing.T) {
 			if user, res := a.Verify("REGISTER", []string{h}, users); res != OK || user != "1001" {
 				t.Fatalf("right password: %q %v", user, res)
 			}
-			if _, res := a.Verify("REGISTER", []string{h}, users); res != Invalid {
-				t.Fatalf("replayed nonce count: %v, want Invalid", res)
+			if _, res := a.Verify("REGISTER", []string{h}, users); res != Stale {
+				t.Fatalf("replayed nonce count: %v, want Stale", res)
 			}
 			if _, res := a.Verify("REGISTER", []string{answer(t, a, alg, "1001", "wrong-pass", 1)}, users); res != Invalid {
 				t.Fatalf("wrong password: %v", res)
@@ -78,6 +79,27 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyManyNoncesInFlight: one user (a PBX, a load generator)
+// authenticating with many nonces at once, in any order, is accepted
+// once per nonce count.
+func TestVerifyManyNoncesInFlight(t *testing.T) {
+	a := New(Config{Realm: realm})
+	var headers []string
+	for range 200 {
+		headers = append(headers, answer(t, a, MD5, "1001", "right-pass", 1))
+	}
+	for i := len(headers) - 1; i >= 0; i-- {
+		if _, res := a.Verify("REGISTER", []string{headers[i]}, users); res != OK {
+			t.Fatalf("nonce %d of %d, used in reverse order: %v", i, len(headers), res)
+		}
+	}
+	for i, h := range headers {
+		if _, res := a.Verify("REGISTER", []string{h}, users); res != Stale {
+			t.Fatalf("replay of nonce %d: %v, want Stale", i, res)
+		}
+	}
+}
+
 func FuzzVerify(f *testing.F) {
 	a := New(Config{Realm: realm})
 	f.Add(`Digest username="1001", realm="switchboard.local", nonce="x", uri="sip:a", response="00", qop=auth, nc=00000001, cnonce="c"`)
@@ -97,5 +119,76 @@ func TestParseAlgorithms(t *testing.T) {
 	}
 	if _, err := ParseAlgorithms("MD5,SHA1"); err == nil {
 		t.Fatal("SHA1 accepted")
+	}
+}
+
+// TestCounts: counts only increase per nonce and user, whatever the
+// order nonces are used in; when a generation fills up, the nonces issued
+// before it are accepted only if remembered; after two idle lifetimes
+// everything is forgotten.
+func TestCounts(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0)
+	nonce := func(ms int) (n [nonceLen]byte) {
+		binary.BigEndian.PutUint64(n[:8], uint64(start.Add(time.Duration(ms)*time.Millisecond).UnixNano()))
+		return n
+	}
+	c := newCounts(time.Minute, 2, start)
+	steps := []struct {
+		name      string
+		at, nonce int // milliseconds after start: time of use, nonce issue
+		user      string
+		nc        uint32
+		want      bool
+	}{
+		{"first use", 10, 5, "1001", 1, true},
+		{"replay", 11, 5, "1001", 1, false},
+		{"lower count", 12, 5, "1001", 0, false},
+		{"higher count", 13, 5, "1001", 3, true},
+		{"another user, same nonce", 14, 5, "1002", 1, true},
+		{"an older nonce used later starts a generation", 15, 1, "1001", 1, true},
+		{"its replay", 16, 1, "1001", 1, false},
+		{"a nonce of the previous generation", 17, 5, "1001", 4, true},
+		{"a third generation drops the first", 20, 18, "1001", 1, true},
+		{"a use dropped with it is refused", 21, 5, "1002", 2, false},
+		{"an unseen nonce issued before the second began", 22, 4, "1001", 1, false},
+		{"an unseen nonce issued after", 23, 16, "1001", 1, true},
+		{"a remembered use still counted", 24, 1, "1001", 1, false},
+		{"a remembered use, higher count", 25, 1, "1001", 2, true},
+	}
+	for _, s := range steps {
+		if got := c.fresh(nonce(s.nonce), s.user, s.nc, start.Add(time.Duration(s.at)*time.Millisecond)); got != s.want {
+			t.Fatalf("%s: fresh = %v, want %v", s.name, got, s.want)
+		}
+	}
+	c.fresh(nonce(5*60_000), "1003", 1, start.Add(5*time.Minute))
+	if got := c.len(); got != 1 {
+		t.Fatalf("%d nonce uses remembered after two idle lifetimes, want 1", got)
+	}
+}
+
+// BenchmarkVerify is one successful MD5 verification with a fresh nonce
+// count, as every authenticated REGISTER does.
+func BenchmarkVerify(b *testing.B) {
+	a := New(Config{Realm: realm})
+	ch, err := digest.ParseChallenge(a.Challenges(a.now(), false)[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored, _ := users("1001")
+	lookup := func(string) (HA1, bool) { return stored, true }
+	b.ReportAllocs()
+	nc := 0
+	for b.Loop() {
+		nc++
+		b.StopTimer()
+		cred, err := digest.Digest(ch, digest.Options{Method: "REGISTER", URI: "sip:127.0.0.1", Username: "1001", Password: "right-pass", Count: nc})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := cred.String()
+		b.StartTimer()
+		if _, res := a.Verify("REGISTER", []string{h}, lookup); res != OK {
+			b.Fatalf("Verify: %v", res)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -70,6 +71,23 @@ type Binding struct {
 	CallID    string
 	CSeq      uint32
 	UserAgent string
+	// saved is the expiry the store holds for this binding (zero: none).
+	saved time.Time
+}
+
+// lazyRefresh bounds how far the stored expiry of a binding may lag
+// behind a refresh that changed nothing else (a quarter of the interval
+// at most): such refreshes are not written, so phones re-registering
+// every few seconds (or a load test) cost no disk write each, and after a
+// restart a binding still outlives the phone's next refresh.
+const lazyRefresh = time.Minute
+
+// refreshes reports whether b only moves old's expiry forward by less
+// than the lazy-refresh lag, so the store need not be written for it.
+func (b Binding) refreshes(old Binding, interval time.Duration) bool {
+	lag := b.Expires.Sub(old.saved)
+	return !old.saved.IsZero() && lag >= 0 && lag < min(interval/4, lazyRefresh) &&
+		b.Contact == old.Contact && b.Source == old.Source && b.Transport == old.Transport && b.UserAgent == old.UserAgent
 }
 
 // Update is one Contact of a REGISTER request.
@@ -130,7 +148,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Registrar, error) {
 			continue
 		}
 		r.bindings[g.AOR] = append(r.bindings[g.AOR], Binding{Contact: g.Contact, Source: src, Transport: g.Transport,
-			Expires: g.ExpiresAt, CallID: g.CallID, CSeq: g.CSeq, UserAgent: g.UserAgent})
+			Expires: g.ExpiresAt, CallID: g.CallID, CSeq: g.CSeq, UserAgent: g.UserAgent, saved: g.ExpiresAt})
 	}
 	return r, nil
 }
@@ -160,7 +178,8 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 	if len(req.Contacts) > 0 && !unicast(req.Source) {
 		return nil, fmt.Errorf("%w: source %s is not a unicast address", ErrBadRequest, req.Source)
 	}
-	renewed := map[string]bool{} // contacts already bound by this request
+	var renewed []string // distinct contacts bound by this request, bounded by MaxContacts
+	changed := len(current) != len(r.bindings[req.AOR])
 	for _, u := range req.Contacts {
 		exp := u.Expires
 		if exp < 0 {
@@ -180,29 +199,41 @@ func (r *Registrar) Apply(req Request) ([]Binding, error) {
 				break
 			}
 		}
-		if idx >= 0 && !renewed[u.Contact] && current[idx].CallID == req.CallID && req.CSeq <= current[idx].CSeq {
-			return nil, ErrOutOfOrder
+		if !slices.Contains(renewed, u.Contact) {
+			if idx >= 0 && current[idx].CallID == req.CallID && req.CSeq <= current[idx].CSeq {
+				return nil, ErrOutOfOrder
+			}
+			renewed = append(renewed, u.Contact)
 		}
-		renewed[u.Contact] = true
 		if exp == 0 {
 			if idx >= 0 {
 				current = append(current[:idx], current[idx+1:]...)
+				changed = true
 			}
 			continue
 		}
 		b := Binding{Contact: u.Contact, Source: req.Source, Transport: req.Transport, Expires: now.Add(exp),
 			CallID: req.CallID, CSeq: req.CSeq, UserAgent: req.UserAgent}
 		if idx >= 0 {
+			if b.refreshes(current[idx], exp) {
+				b.saved = current[idx].saved
+			} else {
+				changed = true
+			}
 			current[idx] = b
 		} else {
+			changed = true
 			if len(current) >= r.cfg.MaxContacts {
 				return nil, ErrTooManyContacts
 			}
 			current = append(current, b)
 		}
 	}
-	if len(req.Contacts) > 0 {
+	switch {
+	case changed:
 		r.set(req.AOR, current)
+	case len(req.Contacts) > 0:
+		r.bindings[req.AOR] = current
 	}
 	return append([]Binding(nil), current...), nil
 }
@@ -279,9 +310,11 @@ func (r *Registrar) flush(ctx context.Context) error {
 	now := r.cfg.Now()
 	r.mu.Lock()
 	for aor, bs := range r.bindings {
-		live := r.live(aor, now)
-		if len(live) != len(bs) {
-			r.set(aor, live)
+		for _, b := range bs {
+			if !b.Expires.After(now) {
+				r.set(aor, r.live(aor, now))
+				break
+			}
 		}
 	}
 	if len(r.dirty) == 0 {
@@ -292,9 +325,11 @@ func (r *Registrar) flush(ctx context.Context) error {
 	var regs []store.Registration
 	for aor := range r.dirty {
 		aors = append(aors, aor)
-		for _, b := range r.bindings[aor] {
+		bs := r.bindings[aor]
+		for i, b := range bs {
 			regs = append(regs, store.Registration{AOR: aor, Contact: b.Contact, Source: b.Source.String(), Transport: b.Transport,
 				ExpiresAt: b.Expires, CallID: b.CallID, CSeq: b.CSeq, UserAgent: b.UserAgent})
+			bs[i].saved = b.Expires
 		}
 	}
 	r.dirty = map[string]bool{}

@@ -95,3 +95,62 @@ func TestApply(t *testing.T) {
 		t.Fatalf("wildcard with expires: %v", err)
 	}
 }
+
+// TestRefreshWrittenLazily: a refresh that only moves the expiry forward
+// a little is not written; one that lags too far, shortens the interval
+// or changes the contact's source is.
+func TestRefreshWrittenLazily(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenFile(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Unix(1_800_000_000, 0)
+	now := start
+	r, err := New(ctx, st, Config{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cseq := uint32(0)
+	reg := func(after, expires time.Duration, source string) {
+		t.Helper()
+		now, cseq = start.Add(after), cseq+1
+		if _, err := r.Apply(Request{AOR: "1001", Contacts: []Update{{Contact: "sip:1001@10.0.0.1", Expires: -1}}, Expires: expires,
+			CallID: "a", CSeq: cseq, Source: netip.MustParseAddrPort(source), Transport: "UDP"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() time.Time {
+		t.Helper()
+		regs, err := st.Registrations(ctx, start)
+		if err != nil || len(regs) != 1 {
+			t.Fatalf("stored: %v %+v", err, regs)
+		}
+		return regs[0].ExpiresAt
+	}
+	steps := []struct {
+		name           string
+		after, expires time.Duration
+		source         string
+		want           time.Duration // stored expiry after start
+	}{
+		{"first registration", 0, time.Hour, "127.0.0.1:5062", time.Hour},
+		{"refresh 10 s later", 10 * time.Second, time.Hour, "127.0.0.1:5062", time.Hour},
+		{"refresh 59 s after the stored one", 59 * time.Second, time.Hour, "127.0.0.1:5062", time.Hour},
+		{"refresh a minute after the stored one", 61 * time.Second, time.Hour, "127.0.0.1:5062", time.Hour + 61*time.Second},
+		{"shorter interval", 62 * time.Second, 2 * time.Minute, "127.0.0.1:5062", 182 * time.Second},
+		{"refresh lagging less than a quarter of the interval", 91 * time.Second, 2 * time.Minute, "127.0.0.1:5062", 182 * time.Second},
+		{"refresh lagging a quarter of the interval", 92 * time.Second, 2 * time.Minute, "127.0.0.1:5062", 212 * time.Second},
+		{"new source", 93 * time.Second, 2 * time.Minute, "127.0.0.1:5064", 213 * time.Second},
+	}
+	for _, s := range steps {
+		reg(s.after, s.expires, s.source)
+		if got := stored().Sub(start); got != s.want {
+			t.Fatalf("%s: stored expiry %v after start, want %v", s.name, got, s.want)
+		}
+	}
+}

@@ -65,10 +65,10 @@ type Alert struct {
 
 // Guard tracks external calls per extension; safe for concurrent use.
 type Guard struct {
-	cfg Config
 	log *slog.Logger
 
 	mu     sync.Mutex // guards the following fields
+	cfg    Config     // the limit fields change by SetLimits
 	active map[string]int
 	used   map[string]time.Duration
 	day    string
@@ -92,6 +92,16 @@ func New(cfg Config) *Guard {
 	return g
 }
 
+// SetLimits applies the Default, PerExtension and AllowedPrefixes of cfg
+// (a configuration reload); the calls in progress and the international
+// time spent today are kept.
+func (g *Guard) SetLimits(cfg Config) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cfg.Default, g.cfg.PerExtension, g.cfg.AllowedPrefixes = cfg.Default, cfg.PerExtension, cfg.AllowedPrefixes
+}
+
+// limits returns ext's limits; g.mu must be held.
 func (g *Guard) limits(ext string) Limits {
 	if l, ok := g.cfg.PerExtension[ext]; ok {
 		return l.withDefaults()
@@ -117,9 +127,9 @@ func (g *Guard) Admit(ext, number string, international, emergency bool) (*Call,
 	if ext == "" {
 		return nil, g.trip(ext, number, ErrUnauthenticated)
 	}
-	lim := g.limits(ext)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	lim := g.limits(ext)
 	g.rollDay(time.Now())
 	if international && !g.allowed(number) {
 		return nil, g.trip(ext, number, ErrDestination)

@@ -211,3 +211,35 @@ func TestUsedSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+func TestSetLimits(t *testing.T) {
+	g := New(Config{Default: Limits{MaxConcurrent: 3}, Logger: quiet()})
+	var calls []*Call
+	for range 2 {
+		c, err := g.Admit("1001", "+33123456789", false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, c)
+	}
+	// A reload lowers 1001's limit to one call and allows only +44: the
+	// two calls in progress stay counted.
+	g.SetLimits(Config{PerExtension: map[string]Limits{"1001": {MaxConcurrent: 1}}, AllowedPrefixes: []string{"+44"}})
+	if _, err := g.Admit("1001", "+33123456789", false, false); !errors.Is(err, ErrConcurrent) {
+		t.Fatalf("third call after the reload: %v, want ErrConcurrent", err)
+	}
+	if g.Active("1001") != 2 {
+		t.Fatalf("active = %d after the reload, want 2", g.Active("1001"))
+	}
+	for _, c := range calls {
+		c.End()
+	}
+	if _, err := g.Admit("1001", "+12125550100", true, false); !errors.Is(err, ErrDestination) {
+		t.Fatalf("international call off the new allowlist: %v", err)
+	}
+	c, err := g.Admit("1002", "+442079460000", true, false)
+	if err != nil {
+		t.Fatalf("call within the new limits: %v", err)
+	}
+	c.End()
+}

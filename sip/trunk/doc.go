@@ -4,18 +4,29 @@
 // failure) and peer trunks (FXO gateways and IP-authenticated providers,
 // matched by source address).
 //
-// Wiring in serve (a few lines):
+// Wiring: serve passes trunk.Load's Setup in sip.Config.Trunks; the SIP
+// server (sip/trunks.go) builds the Manager on a client of its own user
+// agent, sending from the SIP socket, adds the bus, the logger and
+// StoreUsage to the toll-fraud guard, records StoreStatus for `switchboard
+// trunk status`, and runs the Manager once its UDP socket serves. When the
+// configuration revision changes it loads the setup again and applies it to
+// the live objects, so that calls follow new trunks and routes at once:
 //
 //	setup, err := trunk.Load(ctx, st)   // trunks, dial plan, limits, permissions from the store
 //	setup.Fraud.Bus, setup.Fraud.Logger, setup.Fraud.OnCharge = bus, log, trunk.StoreUsage(ctx, st, log)
 //	guard := tollfraud.New(setup.Fraud)
 //	m, err := trunk.New(client, setup.Trunks, trunk.Config{Logger: log, OnStatus: trunk.StoreStatus(ctx, st, log)})
-//	g.Go(func() error { return m.Run(ctx) })   // client: a *sipgo.Client on the server's user agent
+//	g.Go(func() error { return m.Run(ctx) })
+//	// on a new revision:
+//	newer, err := trunk.Load(ctx, st)
+//	m.Update(newer.Trunks)          // Run re-registers changed trunks, unregisters removed ones
+//	setup.Update(newer)             // routes and permissions
+//	guard.SetLimits(newer.Fraud)    // limits and allowlist; calls in progress stay counted
 //
 // Inbound INVITE from a non-extension source src, in the B2BUA:
 //
 //	t, dest, err := m.Inbound(src, req, setup.Plan)   // err.SIPStatus(): 403 unknown source, 404, 484
-//	// dest.Kind: extension / queue / flow / hangup; t.DTMFMode() and t.CodecList() for the media session
+//	// dest.Kind: extension / queue / flow / hangup; t.DTMFMode() and t.Codecs for the media session
 //
 // Outbound call by an authenticated extension:
 //

@@ -22,7 +22,7 @@ func (m *Manager) NewInvite(t Trunk, number, callerID string, sdp []byte) *sip.R
 	req.AppendHeader(&sip.ToHeader{Address: t.uri(number), Params: sip.NewParams()})
 	contactHost := m.cfg.ContactHost
 	if contactHost == "" {
-		contactHost = m.client.Hostname()
+		contactHost = m.clientFor(t).Hostname()
 	}
 	req.AppendHeader(sip.NewHeader("Contact", "<sip:"+callerID+"@"+contactHost+">"))
 	if sdp != nil {
@@ -38,7 +38,7 @@ func (m *Manager) NewInvite(t Trunk, number, callerID string, sdp []byte) *sip.R
 // outbound proxy when it has one).
 func (m *Manager) Request(ctx context.Context, t Trunk, req *sip.Request) (sip.ClientTransaction, error) {
 	req.SetDestination(t.destination())
-	tx, err := m.client.TransactionRequest(ctx, req)
+	tx, err := m.clientFor(t).TransactionRequest(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("trunk %s: %s: %w", t.Name, req.Method, err)
 	}
@@ -56,7 +56,7 @@ func (m *Manager) Authorize(ctx context.Context, t Trunk, req *sip.Request, res 
 		return nil, fmt.Errorf("trunk %s: challenged with %d but the trunk has no credentials", t.Name, res.StatusCode)
 	}
 	req.SetDestination(t.destination())
-	tx, err := m.client.TransactionDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: t.Username, Password: t.Password})
+	tx, err := m.clientFor(t).TransactionDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: t.Username, Password: t.Password})
 	if err != nil {
 		return nil, fmt.Errorf("trunk %s: authorize %s: %w", t.Name, req.Method, err)
 	}

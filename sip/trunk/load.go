@@ -4,25 +4,30 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/sip/dialplan"
 	"github.com/switchboard-cc/switchboard/sip/tollfraud"
 )
 
-// Setup is the stored phone-network configuration, ready to use.
+// Setup is the stored phone-network configuration, ready to use. A setup
+// in use changes only by Update.
 type Setup struct {
-	// Trunks feed New.
+	// Trunks feed New (and Manager.Update).
 	Trunks []Trunk
 	// Plan routes inbound and outbound numbers.
 	Plan *dialplan.Dialplan
 	// Fraud configures tollfraud.New with today's stored usage (add Bus,
-	// Logger and OnCharge: StoreUsage).
+	// Logger and OnCharge: StoreUsage), and Guard.SetLimits on a reload.
 	Fraud tollfraud.Config
-	// Permissions gives each extension's class and caller ID; extensions
+
+	mu sync.RWMutex // guards permissions
+	// permissions gives each extension's class and caller ID; extensions
 	// missing here are dialplan.ClassNational without caller ID.
-	Permissions map[string]Permission
+	permissions map[string]Permission
 }
 
 // Permission is an extension's outbound class and own caller ID.
@@ -33,21 +38,38 @@ type Permission struct {
 
 // Caller returns the dialplan caller for an authenticated extension.
 func (s *Setup) Caller(extension string, authenticated bool) dialplan.Caller {
-	p, ok := s.Permissions[extension]
+	s.mu.RLock()
+	p, ok := s.permissions[extension]
+	s.mu.RUnlock()
 	if !ok {
 		p.Class = dialplan.ClassNational
 	}
 	return dialplan.Caller{Extension: extension, Authenticated: authenticated, Class: p.Class, CallerID: p.CallerID}
 }
 
-// Load reads trunks, routes and permissions from the store and validates
-// them as the server will use them.
+// Update gives s the configuration of a newer Load while calls use s:
+// routes (Plan.Set) and permissions at once; Trunks and Fraud are the
+// newer ones too, for Manager.Update and Guard.SetLimits. The trunk
+// manager and the toll-fraud guard are updated by their own methods.
+func (s *Setup) Update(newer *Setup) {
+	s.Plan.Set(newer.Plan)
+	newer.mu.RLock()
+	perms := newer.permissions
+	newer.mu.RUnlock()
+	s.mu.Lock()
+	s.permissions = perms
+	s.Trunks, s.Fraud = newer.Trunks, newer.Fraud
+	s.mu.Unlock()
+}
+
+// Load reads trunks, routes, permissions and the international allowlist
+// from the store and validates them as the server will use them.
 func Load(ctx context.Context, st *store.Store) (*Setup, error) {
 	recs, err := st.Trunks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Permissions: map[string]Permission{}}
+	s := &Setup{permissions: map[string]Permission{}}
 	cfg := dialplan.Config{Countries: map[string]dialplan.Country{}, TrunkCallerID: map[string]string{}}
 	for _, r := range recs {
 		t := Trunk{Name: r.Name, Type: r.Type, Host: r.Host, Username: r.Username, Password: r.Password,
@@ -88,9 +110,12 @@ func Load(ctx context.Context, st *store.Store) (*Setup, error) {
 		if err != nil {
 			return nil, fmt.Errorf("trunk: load permissions of %s: %w", p.Extension, err)
 		}
-		s.Permissions[p.Extension] = Permission{Class: class, CallerID: p.CallerID}
+		s.permissions[p.Extension] = Permission{Class: class, CallerID: p.CallerID}
 		s.Fraud.PerExtension[p.Extension] = tollfraud.Limits{MaxConcurrent: p.MaxConcurrent,
 			InternationalPerDay: time.Duration(p.InternationalMinutes) * time.Minute}
+	}
+	if s.Fraud.AllowedPrefixes, err = config.InternationalAllowlist(ctx, st); err != nil {
+		return nil, err
 	}
 	s.Fraud.UsedDay = time.Now().Format(time.DateOnly)
 	if s.Fraud.Used, err = st.InternationalUsage(ctx, s.Fraud.UsedDay); err != nil {

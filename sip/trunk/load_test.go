@@ -2,11 +2,14 @@ package trunk
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/sip/dialplan"
+	"github.com/switchboard-cc/switchboard/sip/tollfraud"
 )
 
 func TestLoad(t *testing.T) {
@@ -27,6 +30,9 @@ func TestLoad(t *testing.T) {
 			Inbound:  []store.InboundRoute{{DID: "+442079460000", To: "queue:uk"}},
 			Outbound: []store.OutboundRoute{{Pattern: "0[1-9]XXXXXXXX", Trunks: []string{"provider"}}, {Pattern: "00.", Trunks: []string{"provider"}}},
 		}); err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, config.KeyInternationalAllowlist, "+44,+4930"); err != nil {
 			return err
 		}
 		return tx.ReplacePermissions(ctx, []store.Permission{{Extension: "1001", Class: "internal", MaxConcurrent: 1, InternationalMinutes: 5}})
@@ -56,6 +62,20 @@ func TestLoad(t *testing.T) {
 	}
 	if l := s.Fraud.PerExtension["1001"]; l.MaxConcurrent != 1 || l.InternationalPerDay != 5*time.Minute {
 		t.Fatalf("limits = %+v", l)
+	}
+
+	// The allowlist reaches the guard: international calls to other
+	// prefixes are refused, whatever the class.
+	s.Fraud.Logger = quiet()
+	guard := tollfraud.New(s.Fraud)
+	for number, allowed := range map[string]bool{"+442079460000": true, "+4930123456": true, "+4940123456": false, "+12125550100": false} {
+		call, err := guard.Admit("1002", number, true, false)
+		if allowed != (err == nil) || !allowed && !errors.Is(err, tollfraud.ErrDestination) {
+			t.Errorf("international call to %s: %v, want allowed %v", number, err, allowed)
+		}
+		if call != nil {
+			call.End()
+		}
 	}
 
 	StoreUsage(ctx, st, quiet())("1001", time.Now().Format(time.DateOnly), 90*time.Second)

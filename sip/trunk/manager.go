@@ -2,10 +2,12 @@ package trunk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +36,10 @@ type Config struct {
 	// Resolve maps a host name to addresses for MatchPeer; nil uses
 	// net.DefaultResolver at New.
 	Resolve func(host string) []netip.Addr
+	// TCP, when set, sends the requests of tcp trunks: a client dialling
+	// from an ephemeral port, since the SIP server's TCP port is its
+	// listener's. Nil sends them with the client given to New.
+	TCP *sipgo.Client
 }
 
 // The registration states reported by Status.
@@ -58,50 +64,77 @@ type Status struct {
 }
 
 // Manager keeps register trunks registered and answers questions about
-// trunks; safe for concurrent use.
+// trunks; safe for concurrent use. Its trunks change by Update.
 type Manager struct {
-	client *sipgo.Client
-	cfg    Config
-	log    *slog.Logger
-	trunks []Trunk
-	peers  map[netip.Addr]int
+	client  *sipgo.Client
+	cfg     Config
+	log     *slog.Logger
+	resolve func(host string) []netip.Addr
+	// changed wakes Run after Update.
+	changed chan struct{}
 
 	mu     sync.Mutex // guards the following fields
+	trunks []Trunk
+	peers  map[netip.Addr]int // index in trunks by source address
 	status map[string]Status
 }
 
 // New validates the trunks and returns a manager sending through client
 // (built on the SIP server's user agent so answers reach its sockets).
 func New(client *sipgo.Client, trunks []Trunk, cfg Config) (*Manager, error) {
-	m := &Manager{client: client, cfg: cfg, log: cfg.Logger, peers: map[netip.Addr]int{}, status: map[string]Status{}}
+	m := &Manager{client: client, cfg: cfg, log: cfg.Logger, resolve: cfg.Resolve, changed: make(chan struct{}, 1), status: map[string]Status{}}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
-	resolve := cfg.Resolve
-	if resolve == nil {
-		resolve = lookup
+	if m.resolve == nil {
+		m.resolve = lookup
 	}
-	now := time.Now()
+	if err := m.Update(trunks); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Update replaces the trunks (a configuration reload): calls are matched
+// and sent with the new ones at once, and Run registers new register
+// trunks, re-registers changed ones and unregisters removed ones. On an
+// error nothing changes.
+func (m *Manager) Update(trunks []Trunk) error {
+	peers := map[netip.Addr]int{}
 	for i, t := range trunks {
 		if err := t.Validate(); err != nil {
-			return nil, err
+			return err
 		}
 		if slices.ContainsFunc(trunks[:i], func(o Trunk) bool { return o.Name == t.Name }) {
-			return nil, fmt.Errorf("%w %q: name: used twice", ErrInvalid, t.Name)
+			return fmt.Errorf("%w %q: name: used twice", ErrInvalid, t.Name)
 		}
-		m.trunks = append(m.trunks, t)
-		for _, a := range t.addrs(resolve) {
-			if _, taken := m.peers[a]; !taken {
-				m.peers[a] = i
+		for _, a := range t.addrs(m.resolve) {
+			if _, taken := peers[a]; !taken {
+				peers[a] = i
 			}
+		}
+	}
+	now := time.Now()
+	m.mu.Lock()
+	status := make(map[string]Status, len(trunks))
+	for _, t := range trunks {
+		if st, ok := m.status[t.Name]; ok && slices.ContainsFunc(m.trunks, func(o Trunk) bool { return reflect.DeepEqual(o, t) }) {
+			status[t.Name] = st
+			continue
 		}
 		st := Status{Trunk: t.Name, State: StatePeer, Since: now}
 		if t.Type == TypeRegister {
 			st.State = StateRegistering
 		}
-		m.status[t.Name] = st
+		status[t.Name] = st
 	}
-	return m, nil
+	m.trunks, m.peers, m.status = slices.Clone(trunks), peers, status
+	m.mu.Unlock()
+	select {
+	case m.changed <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 func lookup(host string) []netip.Addr {
@@ -117,11 +150,25 @@ func lookup(host string) []netip.Addr {
 	return ips
 }
 
+// clientFor returns the client sending trunk t's requests.
+func (m *Manager) clientFor(t Trunk) *sipgo.Client {
+	if t.transport() == "tcp" && m.cfg.TCP != nil {
+		return m.cfg.TCP
+	}
+	return m.client
+}
+
 // Trunks returns the configured trunks.
-func (m *Manager) Trunks() []Trunk { return slices.Clone(m.trunks) }
+func (m *Manager) Trunks() []Trunk {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.trunks)
+}
 
 // Trunk returns the trunk called name.
 func (m *Manager) Trunk(name string) (Trunk, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, t := range m.trunks {
 		if t.Name == name {
 			return t, true
@@ -134,6 +181,8 @@ func (m *Manager) Trunk(name string) (Trunk, bool) {
 // address of a request (any port: providers answer from pools of ports).
 // Calls from addresses no trunk has must be refused with 403.
 func (m *Manager) MatchPeer(src netip.AddrPort) (Trunk, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	i, ok := m.peers[src.Addr().Unmap()]
 	if !ok {
 		return Trunk{}, false
@@ -152,9 +201,16 @@ func (m *Manager) Status() []Status {
 	return out
 }
 
+// setStatus records a registration outcome, unless the trunk was removed
+// meanwhile.
 func (m *Manager) setStatus(st Status) {
 	m.mu.Lock()
-	if old := m.status[st.Trunk]; old.State == st.State {
+	old, ok := m.status[st.Trunk]
+	if !ok {
+		m.mu.Unlock()
+		return
+	}
+	if old.State == st.State {
 		st.Since = old.Since
 	}
 	m.status[st.Trunk] = st
@@ -164,18 +220,69 @@ func (m *Manager) setStatus(st Status) {
 	}
 }
 
-// Run keeps every register trunk registered until ctx ends, then returns
-// after all its goroutines have stopped. Registrations are not removed on
-// exit: they lapse at expiry, as with a power cut.
+// errDropped stops the registration of a trunk that was removed or
+// changed: it unregisters before it ends.
+var errDropped = errors.New("trunk: removed or changed")
+
+// running is one register trunk's registration goroutine.
+type running struct {
+	t    Trunk
+	stop context.CancelCauseFunc
+	done chan struct{}
+}
+
+// Run keeps every register trunk registered, following Update, until ctx
+// ends, then returns after all its goroutines have stopped. Registrations
+// are not removed on exit: they lapse at expiry, as with a power cut.
 func (m *Manager) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	for _, t := range m.trunks {
-		if t.Type != TypeRegister {
+	regs := map[string]*running{}
+	for {
+		m.reconcile(ctx, &wg, regs)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-m.changed:
+		}
+	}
+}
+
+// reconcile makes regs match the register trunks: removed and changed ones
+// stop (and unregister), new and changed ones start; a changed trunk's new
+// registration waits until the old one is removed.
+func (m *Manager) reconcile(ctx context.Context, wg *sync.WaitGroup, regs map[string]*running) {
+	want := map[string]Trunk{}
+	for _, t := range m.Trunks() {
+		if t.Type == TypeRegister {
+			want[t.Name] = t
+		}
+	}
+	dropped := map[string]chan struct{}{}
+	for name, r := range regs {
+		if t, ok := want[name]; ok && reflect.DeepEqual(t, r.t) {
+			delete(want, name)
 			continue
 		}
-		r := newRegistration(m, t)
-		wg.Go(func() { r.run(ctx) })
+		r.stop(errDropped)
+		dropped[name] = r.done
+		delete(regs, name)
 	}
-	wg.Wait()
-	return nil
+	for name, t := range want {
+		rctx, stop := context.WithCancelCause(ctx)
+		r := &running{t: t, stop: stop, done: make(chan struct{})}
+		after := dropped[name]
+		wg.Go(func() {
+			defer close(r.done)
+			if after != nil {
+				select {
+				case <-after:
+				case <-rctx.Done():
+					return
+				}
+			}
+			newRegistration(m, t).run(rctx)
+		})
+		regs[name] = r
+	}
 }

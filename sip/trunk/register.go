@@ -2,6 +2,7 @@ package trunk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -24,7 +25,20 @@ func newRegistration(m *Manager, t Trunk) *registration {
 	return &registration{m: m, t: t, callID: sip.CallIDHeader(sip.GenerateTagN(24)), tag: sip.GenerateTagN(16), cseq: 1}
 }
 
+// unregisterTimeout bounds the REGISTER removing a dropped trunk's
+// registration.
+const unregisterTimeout = 5 * time.Second
+
+// run keeps the trunk registered until ctx ends; when it ends with
+// errDropped (the trunk was removed or changed), the registration is
+// removed from the provider first.
 func (r *registration) run(ctx context.Context) {
+	registered := false
+	defer func() {
+		if registered && errors.Is(context.Cause(ctx), errDropped) {
+			r.unregister(context.WithoutCancel(ctx))
+		}
+	}()
 	minB, maxB := r.m.cfg.MinBackoff, r.m.cfg.MaxBackoff
 	if minB <= 0 {
 		minB = 2 * time.Second
@@ -34,7 +48,8 @@ func (r *registration) run(ctx context.Context) {
 	}
 	backoff := minB
 	for {
-		granted, err := r.register(ctx)
+		granted, err := r.register(ctx, r.t.expiry())
+		registered = registered || err == nil
 		if ctx.Err() != nil {
 			return
 		}
@@ -69,7 +84,20 @@ func refreshAfter(granted time.Duration) time.Duration {
 	return granted * 3 / 4
 }
 
-func (r *registration) request() *sip.Request {
+// unregister removes the registration (Expires: 0, RFC 3261 section
+// 10.2.2); a failure is logged, the registration then lapses at expiry.
+func (r *registration) unregister(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, unregisterTimeout)
+	defer cancel()
+	if _, err := r.register(ctx, 0); err != nil {
+		r.m.log.Info("trunk: unregister failed, the registration lapses at expiry", "trunk", r.t.Name, "err", err)
+		return
+	}
+	r.m.log.Info("trunk: unregistered", "trunk", r.t.Name)
+}
+
+// request builds a REGISTER asking for expiry (0 removes the binding).
+func (r *registration) request(expiry time.Duration) *sip.Request {
 	aor := r.t.uri(r.t.Username)
 	recipient := r.t.uri("")
 	req := sip.NewRequest(sip.REGISTER, recipient)
@@ -79,30 +107,36 @@ func (r *registration) request() *sip.Request {
 	req.AppendHeader(&sip.ToHeader{Address: aor, Params: sip.NewParams()})
 	req.AppendHeader(&r.callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: r.cseq, MethodName: sip.REGISTER})
+	client := r.m.clientFor(r.t)
 	contactHost := r.m.cfg.ContactHost
 	if contactHost == "" {
-		contactHost = r.m.client.Hostname()
+		contactHost = client.Hostname()
 	}
-	req.AppendHeader(sip.NewHeader("Contact", "<sip:"+r.t.Username+"@"+contactHost+">"))
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(r.t.expiry()/time.Second))))
+	contact := "<sip:" + r.t.Username + "@" + contactHost + ">"
+	if r.t.transport() == "tcp" {
+		contact = "<sip:" + r.t.Username + "@" + contactHost + ";transport=tcp>"
+	}
+	req.AppendHeader(sip.NewHeader("Contact", contact))
+	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(expiry/time.Second))))
 	req.SetTransport(r.t.transport())
 	req.SetDestination(r.t.destination())
 	return req
 }
 
-// register sends one REGISTER, answers a 401/407 challenge once, and
-// returns the lifetime granted.
-func (r *registration) register(ctx context.Context) (time.Duration, error) {
+// register sends one REGISTER asking for expiry, answers a 401/407
+// challenge once, and returns the lifetime granted.
+func (r *registration) register(ctx context.Context, expiry time.Duration) (time.Duration, error) {
 	timeout := r.m.cfg.Timeout
 	if timeout <= 0 {
 		timeout = 32 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req := r.request()
-	res, err := r.m.client.Do(ctx, req)
+	req := r.request(expiry)
+	client := r.m.clientFor(r.t)
+	res, err := client.Do(ctx, req)
 	if err == nil && (res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired) {
-		res, err = r.m.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: r.t.Username, Password: r.t.Password})
+		res, err = client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: r.t.Username, Password: r.t.Password})
 	}
 	if cs := req.CSeq(); cs != nil {
 		r.cseq = cs.SeqNo + 1
@@ -113,7 +147,7 @@ func (r *registration) register(ctx context.Context) (time.Duration, error) {
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return 0, fmt.Errorf("%w: %d %s", ErrRejected, res.StatusCode, res.Reason)
 	}
-	return granted(res, r.t.expiry()), nil
+	return granted(res, expiry), nil
 }
 
 // granted reads the lifetime the registrar granted: the Contact's expires

@@ -97,16 +97,22 @@ func sippProvider(t *testing.T, scenario string, extra ...string) (string, func(
 	}
 }
 
-func newClient(t *testing.T) *sipgo.Client {
+// newUA returns a quiet user agent closed when the test ends.
+func newUA(t *testing.T, name string) *sipgo.UserAgent {
 	t.Helper()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("switchboard-test"),
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet())),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet())))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ua.Close() })
-	c, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientLogger(quiet()))
+	return ua
+}
+
+func newClient(t *testing.T) *sipgo.Client {
+	t.Helper()
+	c, err := sipgo.NewClient(newUA(t, "switchboard-test"), sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientLogger(quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}

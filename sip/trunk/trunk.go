@@ -41,7 +41,11 @@ type Trunk struct {
 	Password string
 	// Transport is "udp" (default) or "tcp".
 	Transport string
-	// Codecs are the payload names offered, in order; empty means PCMA, PCMU.
+	// Codecs are the audio codecs offered to the trunk and accepted from
+	// it, in order of preference; empty means those the other leg offers.
+	// The media engine speaks PCMA and PCMU: a list needs one of them
+	// (G722 and opus are accepted names, skipped). telephone-event follows
+	// DTMF, whether listed or not.
 	Codecs []string
 	// DTMF is rfc4733 (default), info or inband.
 	DTMF string
@@ -95,12 +99,18 @@ func (t Trunk) Validate() error {
 	default:
 		return bad("dtmf", "must be rfc4733, info or inband, got %q", t.DTMF)
 	}
+	g711 := false
 	for _, c := range t.Codecs {
 		switch strings.ToUpper(c) {
-		case "PCMA", "PCMU", "G722", "OPUS", "TELEPHONE-EVENT":
+		case "PCMA", "PCMU":
+			g711 = true
+		case "G722", "OPUS", "TELEPHONE-EVENT":
 		default:
 			return bad("codecs", "unknown codec %q", c)
 		}
+	}
+	if len(t.Codecs) > 0 && !g711 {
+		return bad("codecs", "needs PCMA or PCMU, the codecs the media engine speaks")
 	}
 	if err := t.Country.Validate(); err != nil {
 		return bad("country", "%v", err)
@@ -139,14 +149,6 @@ func (t Trunk) transport() string {
 		return "udp"
 	}
 	return t.Transport
-}
-
-// CodecList returns the codecs with the default applied.
-func (t Trunk) CodecList() []string {
-	if len(t.Codecs) == 0 {
-		return []string{"PCMA", "PCMU"}
-	}
-	return t.Codecs
 }
 
 // DTMFMode returns the DTMF mode with the default applied.

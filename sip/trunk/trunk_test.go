@@ -27,6 +27,7 @@ func TestValidate(t *testing.T) {
 		{"bad transport", func(t *Trunk) { t.Transport = "sctp" }},
 		{"bad dtmf", func(t *Trunk) { t.DTMF = "morse" }},
 		{"bad codec", func(t *Trunk) { t.Codecs = []string{"GSM-EFR"} }},
+		{"codecs without G.711", func(t *Trunk) { t.Codecs = []string{"G722", "opus"} }},
 		{"bad country", func(t *Trunk) { t.Country.Code = "0x" }},
 		{"negative expiry", func(t *Trunk) { t.Expiry = -time.Second }},
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 )
 
 // binPath is the switchboard binary built once for the package's tests.
@@ -61,26 +62,11 @@ func mustCLI(t *testing.T, args ...string) string {
 	return out
 }
 
-// freeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago and
-// whose TCP twin was free too.
+// freeUDPPort returns a port on 127.0.0.1 free for UDP and TCP, with the
+// one two above free too (sipp's video port when used as its media port).
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		u, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
-		u.Close()
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return port
-	}
-	t.Fatal("no free port pair")
-	return 0
+	return peertest.FreePorts(t, 3)
 }
 
 // server is a running `switchboard serve`.
@@ -104,7 +90,10 @@ func (s *server) output() string {
 func startServer(t *testing.T, prefix []string, bin, data string, extra ...string) *server {
 	t.Helper()
 	s := &server{sipPort: freeUDPPort(t), done: make(chan struct{})}
-	rtp := 20000 + 2*(os.Getpid()%2000)
+	// 100 RTP port pairs that are free now and handed to nobody else by
+	// this test binary (sipp and baresip ports come from the same pool).
+	rtp := peertest.FreePorts(t, 202)
+	rtp += rtp % 2
 	args := append(prefix, bin, "--data", data, "serve",
 		"--sip", fmt.Sprintf("127.0.0.1:%d", s.sipPort),
 		"--http", "127.0.0.1:0",

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/chat"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/events"
 	"github.com/switchboard-cc/switchboard/internal/peertest"
@@ -56,9 +59,12 @@ func (v *chatVisitor) expect(typ string) map[string]any {
 	return nil
 }
 
-// TestWebUIChatConsole: a visitor opens a chat on the website; the agent's
-// console offers it, the agent accepts, reads the visitor's message, answers
-// and the visitor receives the answer.
+// TestWebUIChatConsole: an agent signs in to the console and goes available
+// (the distributor's presence); a visitor opens a chat on the website; the
+// distributor offers it to the agent's console, the agent accepts, reads the
+// visitor's message, answers, the visitor receives the answer, and the agent
+// closes the chat. The distributor's event log has the chat entered,
+// offered, accepted and completed.
 func TestWebUIChatConsole(t *testing.T) {
 	chromium := peertest.Binary(t, "chromium")
 	data := t.TempDir()
@@ -73,11 +79,28 @@ func TestWebUIChatConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := webui.New(st, events.NewBus(), webui.Config{Listen: "127.0.0.1:0", DataDir: data, Logger: slog.New(slog.DiscardHandler), Customers: dir})
+	f, err := config.Parse([]byte(`
+agents:
+  - {name: tina}
+queues:
+  - {name: support, members: [tina], wrap_up: 0s}
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := chat.New(ctx, st, dir, chat.Config{
+	if err := config.Apply(ctx, st, f); err != nil {
+		t.Fatal(err)
+	}
+	dist := acd.New(acd.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err := dist.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := webui.New(st, events.NewBus(), webui.Config{Listen: "127.0.0.1:0", DataDir: data, Logger: slog.New(slog.DiscardHandler),
+		Customers: dir, Live: webui.DistributorLive(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := chat.New(ctx, st, dir, dist, chat.Config{
 		Widgets:          []chat.Widget{{Name: "website", Queue: "support", Origins: []string{"https://shop.example"}}},
 		AgentFromRequest: srv.AgentFromRequest,
 		Logger:           slog.New(slog.DiscardHandler),
@@ -107,6 +130,11 @@ func TestWebUIChatConsole(t *testing.T) {
 	agent, stopAgent := browser(t, chromium)
 	defer stopAgent()
 	browserLogin(t, agent, base, "tina", "tina-password")
+	waitText(t, agent, "#my-presence", "offline")
+	if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(`button[data-presence="available"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, agent, "#my-presence", "available")
 	waitText(t, agent, "#chat-status", "Connected: chats will be offered here.")
 
 	dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
@@ -121,6 +149,7 @@ func TestWebUIChatConsole(t *testing.T) {
 	v.send(map[string]any{"type": "hello", "token": ""})
 	v.expect("welcome")
 	v.send(map[string]any{"type": "start", "name": "Léa <b>Martin</b>", "email": "lea@example.com", "intent": "billing"})
+	chatID, _ := v.expect("state")["chat"].(string)
 
 	err = chromedp.Do(agent,
 		chromedp.WaitVisible(chromedp.CSS(".chat-card.offered")),
@@ -151,8 +180,46 @@ func TestWebUIChatConsole(t *testing.T) {
 				t.Fatalf("visitor got %v", msg)
 			}
 			screenshot(t, agent, "webui-console-chat")
+			closeAndCheckLog(t, agent, v, st, dist, chatID)
 			return
 		}
 	}
 	t.Fatal("the agent's answer never reached the visitor")
+}
+
+// closeAndCheckLog closes the chat from the console, then reads the
+// distributor's event log of its work item.
+func closeAndCheckLog(t *testing.T, agent context.Context, v *chatVisitor, st *store.Store, dist *acd.Distributor, chatID string) {
+	t.Helper()
+	if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-card.active button.danger"))); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if v.expect("state")["state"] == chat.StateClosed {
+			break
+		}
+	}
+	ctx := context.Background()
+	if err := dist.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.ACDEvents(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		if e.Item == chatID {
+			if e.Channel != string(acd.Chat) || e.Queue != "support" {
+				t.Fatalf("event %+v: want a chat of queue support", e)
+			}
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	if got := strings.Join(kinds, ","); got != "entered,offered,accepted,completed" {
+		t.Fatalf("event log of chat %s: %s", chatID, got)
+	}
+	if held := dist.Snapshot().Agents[0].Held; len(held) != 0 {
+		t.Fatalf("tina still holds %v", held)
+	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -58,16 +59,7 @@ func (l *scriptedLive) setWaiting(n int, longest time.Duration) {
 
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
-	var got string
-	for range 100 {
-		var err error
-		got, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err == nil && strings.TrimSpace(got) == want {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s shows %q, want %q", sel, got, want)
+	waitMatch(t, ctx, sel, fmt.Sprintf("%q", want), func(s string) bool { return strings.TrimSpace(s) == want })
 }
 
 // TestWebUIConsoleAndWallboard: an agent signs in, sees a customer's screen
@@ -143,7 +135,7 @@ func TestWebUIConsoleAndWallboard(t *testing.T) {
 	if err := chromedp.Do(sup, chromedp.Navigate(base+"/wallboard"), chromedp.WaitVisible(chromedp.CSS("#queues"))); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, sup, "#wallboard-status", "Live")
+	waitPrefix(t, sup, "#wallboard-status", "Live")
 	waitText(t, sup, `[data-queue="support"] [data-f="waiting"]`, "0")
 
 	agent, stopAgent := browser(t, chromium)

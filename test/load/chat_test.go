@@ -20,7 +20,9 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/chat"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -34,8 +36,8 @@ var (
 const origin = "https://shop.example"
 
 // TestChatLoad opens -chat.conns visitor WebSockets to an in-process chat
-// server on a real store, each chat accepted by one of conns/4 agents (four
-// chats each), then every visitor sends a message each -chat.interval for
+// server on a real store, each chat routed by the distributor to one of
+// conns/4 agents (four chats each) and accepted, then every visitor sends a message each -chat.interval for
 // -chat.duration. It reports the visitor's send→ack latency (the message
 // committed) and send→agent latency, p50 and p99, and the heap and stack
 // per connection (server and client sides together).
@@ -56,10 +58,26 @@ func TestChatLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := chat.New(ctx, st, dir, chat.Config{
+	// The distributor: n/4 agents, available, four chats each (capacity
+	// 100, a chat is 25).
+	agents := (n + 3) / 4
+	dist := acd.New(acd.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	q := config.Queue{Name: "support"}
+	var as []config.Agent
+	for i := range agents {
+		name := fmt.Sprintf("agent%04d", i)
+		q.Members = append(q.Members, name)
+		as = append(as, config.Agent{Name: name})
+	}
+	dist.SetConfig([]config.Queue{q}, as)
+	for _, a := range as {
+		if err := dist.SetPresence(ctx, a.Name, acd.Presence{State: acd.Available}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := chat.New(ctx, st, dir, dist, chat.Config{
 		Widgets:          []chat.Widget{{Name: "website", Queue: "support", Origins: []string{origin}}},
 		AgentFromRequest: func(r *http.Request) (string, bool) { a := r.Header.Get("X-Agent"); return a, a != "" },
-		MaxWaiting:       n + 1,
 		MaxConnsPerIP:    n + 1,
 		Rate:             100,
 		Burst:            100,
@@ -83,7 +101,6 @@ func TestChatLoad(t *testing.T) {
 	// Agents accept every offer and record when visitor messages arrive.
 	var mu sync.Mutex
 	arrived := map[string]time.Time{} // cid → arrival at the agent
-	agents := (n + 3) / 4
 	g, gctx := errgroup.WithContext(ctx)
 	agentCtx, stopAgents := context.WithCancel(gctx)
 	defer stopAgents()

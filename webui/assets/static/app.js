@@ -123,7 +123,32 @@ function presenceControl(agent, current, status) {
   return span;
 }
 
+// superviseControl joins the supervisor's desk phone (#my-extension) to the
+// agent's live call: listen, whisper or barge.
+function superviseControl(agent, status) {
+  const sel = el("select");
+  for (const m of ["listen", "whisper", "barge"]) { sel.appendChild(el("option", m)); }
+  const btn = el("button", "Join call");
+  btn.type = "button";
+  btn.addEventListener("click", async () => {
+    const ext = document.getElementById("my-extension").value.trim();
+    if (!ext) { status.textContent = "Give your desk phone's extension first."; return; }
+    localStorage.setItem("sb-my-extension", ext);
+    try {
+      await postJSON("/api/v1/agents/" + encodeURIComponent(agent) + "/supervise", { mode: sel.value, extension: ext });
+      status.textContent = "Ringing " + ext + " to " + sel.value + " to " + agent + "'s call (1, 2, 3 on the phone switch modes).";
+    } catch (err) {
+      status.textContent = "Could not join " + agent + "'s call: " + err.message;
+    }
+  });
+  const span = el("span", undefined, "supervise");
+  span.append(sel, btn);
+  return span;
+}
+
 function setupWallboard(root) {
+  const mine = document.getElementById("my-extension");
+  if (mine) { mine.value = localStorage.getItem("sb-my-extension") || ""; }
   const status = document.getElementById("wallboard-status");
   let pending = false;
 
@@ -162,7 +187,7 @@ function setupWallboard(root) {
       const pres = el("td");
       pres.append(el("span", a.presence, "badge p-" + a.presence), document.createTextNode(" " + (a.reason || "")));
       const ctl = el("td", undefined, "presence-cell");
-      ctl.appendChild(presenceControl(a.name, a.presence, status));
+      ctl.append(presenceControl(a.name, a.presence, status), superviseControl(a.name, status));
       tr.append(el("td", a.name), pres, el("td", a.held), el("td", a.in_state), el("td", a.free_capacity), ctl);
       body.appendChild(tr);
     }
@@ -186,7 +211,8 @@ function setupWallboard(root) {
   }
 
   for (const tr of document.querySelectorAll("#agents tbody tr")) {
-    tr.querySelector(".presence-cell").appendChild(presenceControl(tr.dataset.agent, tr.dataset.presence, status));
+    tr.querySelector(".presence-cell").append(presenceControl(tr.dataset.agent, tr.dataset.presence, status),
+      superviseControl(tr.dataset.agent, status));
   }
   const es = new EventSource(root.dataset.events);
   es.addEventListener("queue", soon);
@@ -362,4 +388,165 @@ function setupChat(box) {
 document.addEventListener("DOMContentLoaded", () => {
   const chat = document.getElementById("chat");
   if (chat) { setupChat(chat); }
+});
+
+// The screen pop: every item offered to or held by the agent, with the
+// caller, queue, intent and IVR path, and the customer's record and
+// history across channels, newest first. Calls are answered on the desk
+// phone; the console only shows them.
+function setupItems(box) {
+  const status = document.getElementById("items-status");
+  const list = document.getElementById("item-list");
+
+  function stateText(it) {
+    if (it.state === "held") { return it.channel === "voice" ? "On the call" : "Yours"; }
+    if (it.channel === "voice" || it.channel === "callback") { return "Ringing your desk phone"; }
+    return "Offered to you";
+  }
+
+  function fact(dl, label, value) {
+    if (!value) { return; }
+    dl.append(el("dt", label), el("dd", value));
+  }
+
+  function card(it) {
+    const c = el("article", undefined, "item-card " + it.state);
+    c.dataset.item = it.id;
+    c.dataset.state = it.state;
+    const head = el("h3");
+    head.append(el("span", stateText(it), "badge st-" + it.state), document.createTextNode(" "),
+      el("span", it.channel, "badge ch-" + it.channel), document.createTextNode(" "));
+    const who = el("span", it.caller || "Unknown caller", "caller");
+    head.appendChild(who);
+    if (it.caller_name) { head.appendChild(el("span", " (" + it.caller_name + ")", "muted")); }
+    c.appendChild(head);
+    const dl = el("dl", undefined, "facts");
+    fact(dl, "Queue", it.queue);
+    fact(dl, "Intent", it.intent);
+    fact(dl, "IVR path", (it.path || []).join(" › "));
+    fact(dl, "Number dialled", it.did);
+    fact(dl, "Flow", it.flow);
+    fact(dl, "Subject", it.subject);
+    for (const [k, v] of Object.entries(it.digits || {})) { fact(dl, k, v); }
+    fact(dl, "Waiting since", new Date(it.arrived).toLocaleTimeString());
+    c.appendChild(dl);
+    if (it.id.startsWith("mail:")) {
+      const a = el("a", "Open the email and reply", "open-email");
+      a.href = "/console/emails/" + encodeURIComponent(it.id.slice(5));
+      c.appendChild(a);
+    }
+    const cust = el("div", undefined, "customer");
+    if (it.customer) {
+      const name = el("h4");
+      const a = el("a", it.customer.name || "Customer #" + it.customer.id);
+      a.href = "/console?customer=" + encodeURIComponent(it.customer.id);
+      name.appendChild(a);
+      cust.appendChild(name);
+      const ids = el("p");
+      for (const id of it.customer.identities || []) { ids.appendChild(el("span", id.kind + ": " + id.value, "ident")); }
+      cust.appendChild(ids);
+      const tl = el("table", undefined, "list timeline");
+      const body = el("tbody");
+      for (const e of it.timeline) {
+        const tr = el("tr");
+        const ch = el("td");
+        ch.appendChild(el("span", e.channel, "badge ch-" + e.channel));
+        tr.append(el("td", new Date(e.at).toLocaleString()), ch, el("td", e.kind), el("td", e.summary));
+        body.appendChild(tr);
+      }
+      if (it.timeline.length === 0) {
+        const tr = el("tr");
+        const td = el("td", "No interactions yet.");
+        td.colSpan = 4;
+        tr.appendChild(td);
+        body.appendChild(tr);
+      }
+      tl.appendChild(body);
+      cust.appendChild(tl);
+    } else {
+      cust.appendChild(el("p", "New caller: no customer record yet.", "muted new-caller"));
+    }
+    c.appendChild(cust);
+    return c;
+  }
+
+  function draw(items) {
+    list.replaceChildren();
+    for (const it of items) { list.appendChild(card(it)); }
+    status.textContent = items.length ? "" : "Nothing offered to you right now.";
+    document.dispatchEvent(new CustomEvent("sb-items"));
+  }
+
+  const es = new EventSource(box.dataset.events);
+  es.addEventListener("items", (ev) => {
+    try { draw(JSON.parse(ev.data)); } catch (err) { status.textContent = "Bad update: " + err.message; }
+  });
+  es.addEventListener("error", () => { status.textContent = "Reconnecting…"; });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const items = document.getElementById("items");
+  if (items) { setupItems(items); }
+});
+
+// "Your emails": the email items the distributor gave the agent, each a
+// link to its thread; redrawn whenever the agent's items change.
+function setupEmails(box) {
+  const status = document.getElementById("emails-status");
+  const list = document.getElementById("email-list");
+
+  async function refresh() {
+    try {
+      const res = await fetch(box.dataset.api, { credentials: "same-origin" });
+      if (!res.ok) { throw new Error(res.statusText); }
+      const emails = await res.json();
+      list.replaceChildren();
+      for (const e of emails) {
+        const li = el("li");
+        li.dataset.conversation = e.conversation;
+        li.dataset.state = e.state;
+        const a = el("a");
+        a.href = "/console/emails/" + encodeURIComponent(e.conversation);
+        a.appendChild(el("strong", e.subject || "(no subject)"));
+        li.append(a, document.createTextNode(" "),
+          el("span", [e.from, e.queue, new Date(e.arrived).toLocaleString()].filter(Boolean).join(" · "), "muted"));
+        list.appendChild(li);
+      }
+      status.textContent = emails.length ? "" : "No email assigned to you.";
+    } catch (err) {
+      status.textContent = "Could not list your emails: " + err.message;
+    }
+  }
+
+  document.addEventListener("sb-items", refresh);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const emails = document.getElementById("emails");
+  if (emails) { setupEmails(emails); }
+});
+
+// An open email thread checks every 10 s for messages that came since the
+// page was drawn: it redraws when no reply is being written, else says so.
+function setupThread(box) {
+  const status = document.getElementById("thread-status");
+  const draft = document.getElementById("reply-body");
+  const seen = Number(box.dataset.messages);
+  const timer = setInterval(async () => {
+    try {
+      const res = await fetch(box.dataset.api, { credentials: "same-origin" });
+      if (!res.ok) { return; }
+      const t = await res.json();
+      if (t.messages.length <= seen) { return; }
+      if (!draft || draft.value.trim() === "") { location.reload(); return; }
+      clearInterval(timer);
+      status.textContent = "New message in this conversation: send or copy your reply, then reload the page to read it.";
+      status.hidden = false;
+    } catch (err) { /* offline for a moment: try again at the next tick */ }
+  }, 10000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const thread = document.getElementById("thread");
+  if (thread && thread.dataset.api) { setupThread(thread); }
 });

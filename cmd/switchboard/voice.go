@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/chat"
+	"github.com/switchboard-cc/switchboard/internal/customer"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/ivr"
+	"github.com/switchboard-cc/switchboard/ivr/calendar"
+	"github.com/switchboard-cc/switchboard/ivr/contact"
+	"github.com/switchboard-cc/switchboard/ivr/voice"
+	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/sip/b2bua"
+	"github.com/switchboard-cc/switchboard/sip/queue"
+)
+
+// newVoice builds the voice side of the distributor: queued callers,
+// agents' phones rung for offers, feature codes and IVR flows on calls. It
+// registers itself as the distributor's voice handler; the SIP service
+// takes it as its Destinations and Local. Callbacks are placed with place
+// once svc.Callbacks() is registered (when SIP is up).
+func newVoice(st *store.Store, flows *flowCache, dist *acd.Distributor, customers *customer.Directory, live ivr.Live, zone string,
+	eng *media.Engine, recordings string, place func(context.Context, b2bua.Callback) error, log *slog.Logger) *queue.Service {
+	runner := voice.New(voice.Config{
+		Env:    ivr.Env{Calendars: storeCalendars{st: st, zone: zone}, Live: live},
+		Funnel: ivr.StoreFunnel{Store: st},
+		Codes:  ivr.Codes{Store: st},
+		Logger: log,
+	})
+	svc := queue.New(queue.Config{
+		ACD:   dist,
+		Flows: flows.flows,
+		Run: func(ctx context.Context, f *ivr.Flow, c *queue.Call) error {
+			_, err := runner.Run(ctx, f, c, "call-"+time.Now().UTC().Format("20060102T150405.000000000"))
+			return err
+		},
+		Place:      place,
+		Customers:  customers,
+		Media:      eng,
+		Recordings: recordings,
+		Logger:     log,
+	})
+	dist.Handle(acd.Voice, svc)
+	return svc
+}
+
+// storeCalendars reads the calendars from the store at each question, so
+// that an edited calendar applies to the next call.
+type storeCalendars struct {
+	st   *store.Store
+	zone string
+}
+
+func (c storeCalendars) OpenAt(name string, t time.Time) (bool, error) {
+	set, err := calendar.Load(context.Background(), c.st, c.zone)
+	if err != nil {
+		return false, err
+	}
+	return set.OpenAt(name, t)
+}
+
+// newContactPage builds the visual contact page (/contact/{flow}): the
+// web face of the IVR flows, on the same distributor as the phone.
+func newContactPage(st *store.Store, flows *flowCache, live ivr.Live, zone string, log *slog.Logger) (*contact.Handler, error) {
+	return contact.New(contact.Config{
+		Flows:   flows,
+		Env:     ivr.Env{Calendars: storeCalendars{st: st, zone: zone}, Live: live},
+		Funnel:  ivr.StoreFunnel{Store: st},
+		Codes:   ivr.Codes{Store: st},
+		ChatURL: chatStart{st: st, log: log}.url,
+		Logger:  log,
+	})
+}
+
+// chatStart finds where the contact page's chat button leads for a queue:
+// the appliance's hosted page of a chat widget of that queue, read from
+// the store at each question so that an edited widget applies at once.
+type chatStart struct {
+	st  *store.Store
+	log *slog.Logger
+}
+
+// url returns /chat/start/WIDGET for the first widget (by name) of queue,
+// or "" (no chat offered) when the queue has none.
+func (c chatStart) url(queue string) string {
+	widgets, err := chat.LoadWidgets(context.Background(), c.st)
+	if err != nil {
+		c.log.Warn("contact: chat widgets", "err", err)
+		return ""
+	}
+	for _, w := range widgets {
+		if w.Queue == queue {
+			return "/chat/start/" + url.PathEscape(w.Name)
+		}
+	}
+	return ""
+}
+
+// Flow finds a flow by name (the contact page's FlowSource).
+func (c *flowCache) Flow(ctx context.Context, name string) (*ivr.Flow, error) {
+	flows, err := c.flows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, fl := range flows {
+		if fl.Name == name {
+			return fl, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", contact.ErrNoFlow, name)
+}
+
+// flowCache keeps the IVR flows read from the store until the
+// configuration revision changes, so that neither a call nor a contact
+// page view reloads them.
+type flowCache struct {
+	st   *store.Store
+	mu   sync.Mutex
+	rev  int64
+	list []*ivr.Flow
+}
+
+func (c *flowCache) flows(ctx context.Context) ([]*ivr.Flow, error) {
+	rev, err := c.st.ConfigRev(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != nil && rev == c.rev {
+		return c.list, nil
+	}
+	flows, err := ivr.LoadFlows(ctx, c.st)
+	if err != nil {
+		return nil, err
+	}
+	c.rev, c.list = rev, flows
+	return flows, nil
+}
