@@ -93,11 +93,23 @@ func (s *Service) Conversation(ctx context.Context, id int64) (Conversation, err
 // Raw returns the raw bytes of stored message id (received or sent).
 func (s *Service) Raw(ctx context.Context, id int64) ([]byte, error) {
 	raw, err := s.st.MailRaw(ctx, id)
+	return stored(raw, err, "message", id)
+}
+
+// AttachmentData returns the bytes of attachment id, or an error wrapping
+// ErrNotFound.
+func (s *Service) AttachmentData(ctx context.Context, id int64) ([]byte, error) {
+	data, err := s.st.MailAttachmentData(ctx, id)
+	return stored(data, err, "attachment", id)
+}
+
+// stored names what the store could not find or read.
+func stored(b []byte, err error, what string, id int64) ([]byte, error) {
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("mail: message %d: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("mail: %s %d: %w", what, id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mail: message %d: %w", id, err)
+		return nil, fmt.Errorf("mail: %s %d: %w", what, id, err)
 	}
-	return raw, nil
+	return b, nil
 }

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -47,6 +48,33 @@ func TestIngestCutMessage(t *testing.T) {
 	}
 	if len(msgs) != 1 || msgs[0].RawSize != 100 || !strings.Contains(msgs[0].Flags, "oversize") || msgs[0].Problem == "" {
 		t.Fatalf("stored %+v", msgs)
+	}
+}
+
+// TestIngestKeepsAttachments stores an attachment's bytes, readable one by
+// one, and names the ones that do not exist.
+func TestIngestKeepsAttachments(t *testing.T) {
+	ctx := context.Background()
+	svc, mb := ingester(t, Config{})
+	raw := []byte("From: a@customer.test\r\nTo: support@example.com\r\nSubject: invoice\r\nMessage-ID: <att-1@customer.test>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n")
+	if _, err := svc.ingest(ctx, mb, 1, 1, raw, false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.Conversation(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Messages) != 1 || len(c.Messages[0].Attachments) != 1 || c.Messages[0].Attachments[0].Filename != "invoice.pdf" {
+		t.Fatalf("conversation %+v", c)
+	}
+	data, err := svc.AttachmentData(ctx, c.Messages[0].Attachments[0].ID)
+	if err != nil || string(data) != "%PDF-1.4\n" {
+		t.Fatalf("attachment data %q, %v", data, err)
+	}
+	if _, err := svc.AttachmentData(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing attachment: %v", err)
 	}
 }
 

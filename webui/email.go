@@ -1,9 +1,11 @@
 package webui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,6 +24,7 @@ type Mail interface {
 	Conversation(ctx context.Context, id int64) (mail.Conversation, error)
 	Reply(ctx context.Context, id int64, agent, body string) error
 	Raw(ctx context.Context, messageID int64) ([]byte, error)
+	AttachmentData(ctx context.Context, attachmentID int64) ([]byte, error)
 }
 
 var _ Mail = (*mail.Service)(nil)
@@ -129,6 +132,7 @@ type emailMessage struct {
 // emailAttachment is an attachment's description (its data stays in the
 // store).
 type emailAttachment struct {
+	ID          int64  `json:"id"`
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
@@ -171,7 +175,7 @@ func (s *Server) emailThreadFor(ctx context.Context, p auth.Principal, id int64)
 			Date: m.Date, Text: m.Text, HTML: m.HTML, Malformed: m.Malformed, Oversize: m.Oversize, Automated: m.Automated,
 			Problem: m.Problem, Agent: m.Agent, Status: m.Status, RawSize: m.RawSize, Attachments: []emailAttachment{}}
 		for _, a := range m.Attachments {
-			em.Attachments = append(em.Attachments, emailAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Truncated: a.Truncated})
+			em.Attachments = append(em.Attachments, emailAttachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Truncated: a.Truncated})
 		}
 		t.Messages = append(t.Messages, em)
 	}
@@ -318,6 +322,36 @@ func (s *Server) emailRaw(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		raw, err = s.cfg.Mail.Raw(r.Context(), msg)
 	}
+	s.download(w, r, err, raw, "message/rfc822", fmt.Sprintf("ticket-%d-message-%d.eml", t.ID, msg))
+}
+
+// emailAttachment downloads attachment {att} of conversation {id}. It is
+// always a download (never shown inline), whatever type the sender
+// claimed, so that a hostile attachment cannot run in the panel's origin.
+func (s *Server) emailAttachment(w http.ResponseWriter, r *http.Request) {
+	t, err := s.requestThread(r)
+	id, perr := strconv.ParseInt(r.PathValue("att"), 10, 64)
+	var att emailAttachment
+	found := false
+	for _, m := range t.Messages {
+		for _, a := range m.Attachments {
+			if a.ID == id && !a.Truncated {
+				att, found = a, true
+			}
+		}
+	}
+	if err == nil && (perr != nil || !found) {
+		err = mail.ErrNotFound
+	}
+	var data []byte
+	if err == nil {
+		data, err = s.cfg.Mail.AttachmentData(r.Context(), id)
+	}
+	s.download(w, r, err, data, "application/octet-stream", cmp.Or(att.Filename, fmt.Sprintf("attachment-%d", id)))
+}
+
+// download sends data as a file named name, or the error that kept it.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, err error, data []byte, contentType, name string) {
 	if err != nil {
 		code, text, ok := emailStatus(err)
 		if !ok {
@@ -327,10 +361,15 @@ func (s *Server) emailRaw(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, text, code)
 		return
 	}
-	w.Header().Set("Content-Type", "message/rfc822")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="ticket-%d-message-%d.eml"`, t.ID, msg))
+	w.Header().Set("Content-Type", contentType)
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	if disposition == "" { // a name no header can carry (control characters)
+		disposition = "attachment"
+	}
+	w.Header().Set("Content-Disposition", disposition)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(raw)
+	w.Write(data)
 }
 
 func (s *Server) emailReplySubmit(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,12 @@ func (f *fakeMail) Raw(_ context.Context, id int64) ([]byte, error) {
 	return fmt.Appendf(nil, "raw %d", id), nil
 }
 
+// AttachmentData returns every attachment as "<script>N": a download must
+// never be served as something a browser would run.
+func (f *fakeMail) AttachmentData(_ context.Context, id int64) ([]byte, error) {
+	return fmt.Appendf(nil, "<script>%d", id), nil
+}
+
 func (f *fakeMail) Reply(ctx context.Context, id int64, agent, body string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -76,7 +82,7 @@ func emailFixture(t *testing.T) (*fixture, *acd.Distributor, *fakeMail) {
 		Messages: []mail.Message{
 			{ID: 1, Direction: "in", From: "ana@example.com", FromName: "Ana Lopez", To: "support@example.com", Subject: "Invoice 42 is wrong",
 				Date: at, Text: "The total is twice what I ordered.", HTML: hostileHTML, RawSize: 2048,
-				Attachments: []mail.Attachment{{Filename: "invoice-42.pdf", ContentType: "application/pdf", Size: 12800}, {Filename: "scan.tiff", ContentType: "image/tiff", Size: 20 << 20, Truncated: true}}},
+				Attachments: []mail.Attachment{{ID: 5, Filename: "invoice-42.pdf", ContentType: "application/pdf", Size: 12800}, {ID: 6, Filename: "scan.tiff", ContentType: "image/tiff", Size: 20 << 20, Truncated: true}}},
 			{ID: 2, Direction: "in", From: "ana@example.com", To: "support@example.com", Subject: "Re: Invoice 42 is wrong",
 				Date: at.Add(time.Hour), Malformed: true, Problem: "multipart: NextPart: EOF", RawSize: 900},
 		},
@@ -215,17 +221,36 @@ func TestEmailsInConsole(t *testing.T) {
 		{"other agent", bob, "/console/emails/7/messages/2/raw", 403},
 		{"message of another conversation", alice, "/console/emails/7/messages/99/raw", 404},
 		{"not a number", alice, "/console/emails/7/messages/x/raw", 404},
+		{"attachment", alice, "/console/emails/7/attachments/5", 200},
+		{"attachment through the API", alice, "/api/v1/emails/7/attachments/5", 200},
+		{"attachment over the size limit", alice, "/console/emails/7/attachments/6", 404},
+		{"attachment of another conversation", alice, "/console/emails/7/attachments/77", 404},
+		{"attachment of another agent", bob, "/console/emails/7/attachments/5", 403},
 	}
 	for _, tt := range raws {
-		t.Run("raw "+tt.name, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			w := f.do(t, tt.s, "GET", tt.path, "", "", false)
 			if w.Code != tt.want {
 				t.Fatalf("status %d, want %d", w.Code, tt.want)
 			}
-			if tt.want == 200 && (!strings.HasPrefix(w.Body.String(), "raw ") || !strings.HasPrefix(w.Header().Get("Content-Disposition"), "attachment;")) {
-				t.Fatalf("raw download: %q %v", w.Body, w.Header())
+			if tt.want != 200 {
+				return
+			}
+			h := w.Header()
+			if strings.Contains(tt.path, "/raw") && (!strings.HasPrefix(w.Body.String(), "raw ") || h.Get("Content-Type") != "message/rfc822") {
+				t.Fatalf("raw download: %q %v", w.Body, h)
+			}
+			if strings.Contains(tt.path, "/attachments/") && (w.Body.String() != "<script>5" || h.Get("Content-Type") != "application/octet-stream" ||
+				h.Get("Content-Disposition") != `attachment; filename=invoice-42.pdf` || h.Get("X-Content-Type-Options") != "nosniff") {
+				t.Fatalf("attachment download: %q %v", w.Body, h)
+			}
+			if !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+				t.Fatalf("not a download: %v", h)
 			}
 		})
+	}
+	if page := f.do(t, alice, "GET", "/console/emails/7", "", "", false).Body.String(); !strings.Contains(page, `href="/console/emails/7/attachments/5"`) || strings.Contains(page, "/attachments/6") {
+		t.Errorf("the thread links the kept attachment only:\n%s", page)
 	}
 }
 

@@ -343,6 +343,20 @@ func (s *Store) MailRaw(ctx context.Context, msg int64) ([]byte, error) {
 	return raw, nil
 }
 
+// MailAttachmentData returns the stored bytes of attachment id (empty for
+// one over the size limit), or ErrNotFound.
+func (s *Store) MailAttachmentData(ctx context.Context, id int64) ([]byte, error) {
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM mail_attachments WHERE id = ?`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: mail attachment %d: %w", id, err)
+	}
+	return data, nil
+}
+
 // MailOutbound is one message the appliance sends in a conversation.
 type MailOutbound struct {
 	ConversationID int64
