@@ -41,6 +41,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var sipDigest string
 	var ringTimeout time.Duration
 	var webTLS tlsFlags
+	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the appliance",
@@ -60,7 +61,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			if ringTimeout <= 0 {
 				return fmt.Errorf("--ring-timeout: must be positive, got %s", ringTimeout)
 			}
-			return serve(cmd, rt, sip.Config{DigestAlgorithms: algs, RingTimeout: ringTimeout}, webTLS)
+			return serve(cmd, rt, sip.Config{DigestAlgorithms: algs, RingTimeout: ringTimeout}, webTLS, pprofAddr)
 		},
 	}
 	f := cmd.Flags()
@@ -74,14 +75,15 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.StringVar(&webTLS.mode, "https", envOr("SWITCHBOARD_HTTPS", "auto"), "serve the web panel over HTTPS: auto (plain HTTP on loopback only), on, off (loopback only)")
 	f.StringVar(&webTLS.cert, "tls-cert", envOr("SWITCHBOARD_TLS_CERT", ""), "certificate file for HTTPS (default: a self-signed one made at first start)")
 	f.StringVar(&webTLS.key, "tls-key", envOr("SWITCHBOARD_TLS_KEY", ""), "key file for --tls-cert")
+	f.StringVar(&pprofAddr, "pprof", envOr("SWITCHBOARD_PPROF", ""), "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	f.StringVar(&rt.LogLevel, "log-level", envOr("SWITCHBOARD_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	return cmd
 }
 
 // serve runs every part of the appliance until SIGINT or SIGTERM; a second
 // signal exits at once. sipCfg carries the SIP flags that are not part of
-// config.Runtime.
-func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsFlags) error {
+// config.Runtime; pprofAddr, when set, is the profiler's loopback address.
+func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsFlags, pprofAddr string) error {
 	level, _ := rt.Level()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	if os.Getenv("GOGC") == "" {
@@ -91,6 +93,15 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 		debug.SetGCPercent(200)
 	}
 
+	var pprofLn net.Listener
+	if pprofAddr != "" {
+		ln, err := listenPprof(pprofAddr)
+		if err != nil {
+			return err
+		}
+		pprofLn = ln
+		defer ln.Close()
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -216,6 +227,9 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	grp.Go(func() error { return web.Serve(gctx) })
 	grp.Go(func() error { return dist.Run(gctx) })
 	grp.Go(func() error { return mailSvc.Run(gctx) })
+	if pprofLn != nil {
+		grp.Go(func() error { return servePprof(gctx, pprofLn) })
+	}
 	done := make(chan error, 1)
 	go func() { done <- grp.Wait() }()
 	select {

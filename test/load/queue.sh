@@ -13,7 +13,11 @@
 # Tunables (environment): CALL_RATE (default 420, when no RATE is given),
 # CALL_COUNT (default 20 s of calls at each rate), AGENTS (default 2 per
 # CPS of the highest rate and at least 200: an agent holds one call at a
-# time for ~1.5 s, so fewer agents than rate × 1.5 leave callers unbridged).
+# time for ~1.5 s, so fewer agents than rate × 1.5 leave callers unbridged),
+# PPROF (a directory: the server serves Go profiles on loopback and each
+# rate leaves cpu-RATE.pprof, taken while its calls are placed, and
+# allocs-RATE.pprof, heap-RATE.pprof after them; go tool pprof reads them
+# with the binary kept there as switchboard).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CALL_RATE=${CALL_RATE:-420}
@@ -60,8 +64,13 @@ printf 'SEQUENTIAL\n1000;[authentication username=1000 password=pw-1000-load]\n'
 
 port=$((15000 + RANDOM % 20000))
 uas=$((port + 3))
+pprof=()
+if [ -n "${PPROF:-}" ]; then
+  mkdir -p "$PPROF" && cp "$work/switchboard" "$PPROF/switchboard"
+  pprof=(--pprof "127.0.0.1:$((port + 9))")
+fi
 taskset -c 0 "$work/switchboard" --data "$work/data" serve --sip "127.0.0.1:$port" --http 127.0.0.1:0 \
-  --rtp-ports 20000-40000 --log-level warn > "$work/server.log" 2>&1 &
+  --rtp-ports 20000-40000 --log-level warn "${pprof[@]}" > "$work/server.log" 2>&1 &
 srv=$!
 for _ in $(seq 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2 " kB"}' /proc/$srv/status; }
@@ -97,12 +106,22 @@ for rate in "${rates[@]}"; do
   uaspid=$!
   for _ in $(seq 50); do ss -Hlun "sport = :$uas" | grep -q . && break; sleep 0.1; done
   cpu0=$(cpu)
+  profpid=''
+  if [ -n "${PPROF:-}" ]; then
+    curl -s -o "$PPROF/cpu-$rate.pprof" "http://127.0.0.1:$((port + 9))/debug/pprof/profile?seconds=$((count / rate))" &
+    profpid=$!
+  fi
   # Each caller stays HOLD_MS after the appliance's 200: held about 1 s by
   # its agent when the queue hands it over at once.
   (cd "$work" && taskset -c 1 timeout $((count / rate + 30)) sipp "127.0.0.1:$port" -sf "$OLDPWD/test/e2e/testdata/uac_queue.xml" \
     -inf caller.csv -s 700 -d $HOLD_MS -i 127.0.0.1 -p $((port + 7)) -mi 127.0.0.1 -mp $((port + 8)) \
     -r "$rate" -m "$count" -l 3000 -nostdin -timeout $((count / rate + 25)) -trace_stat -stf calls.csv -fd 100 >/dev/null 2>&1) || true
   cpu1=$(cpu)
+  if [ -n "$profpid" ]; then
+    wait $profpid || true
+    curl -s -o "$PPROF/allocs-$rate.pprof" "http://127.0.0.1:$((port + 9))/debug/pprof/allocs"
+    curl -s -o "$PPROF/heap-$rate.pprof" "http://127.0.0.1:$((port + 9))/debug/pprof/heap"
+  fi
   # Agent legs still up 10 s after the last caller left were never hung
   # up by the appliance: the UAS is then stopped at once.
   sleep 1
