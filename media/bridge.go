@@ -13,10 +13,6 @@ import (
 	"github.com/zaf/g711"
 )
 
-// pollInterval bounds how long a relay blocks in a read before it looks at
-// its context and the inactivity clock.
-const pollInterval = 250 * time.Millisecond
-
 // relatchAfter is how long the latched source must stay silent before a
 // packet from another address may take its place (a phone whose NAT
 // binding changed), so that a stray sender cannot hijack a live stream.
@@ -30,12 +26,6 @@ const relatchAfter = time.Second
 func Bridge(ctx context.Context, a, b *Session) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	// Wake both readers at once when the bridge ends.
-	stopWaking := context.AfterFunc(ctx, func() {
-		a.rtp.SetReadDeadline(time.Unix(1, 0))
-		b.rtp.SetReadDeadline(time.Unix(1, 0))
-	})
-	defer stopWaking()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); relay(ctx, cancel, a, b) }()
@@ -51,24 +41,28 @@ func Bridge(ctx context.Context, a, b *Session) error {
 // hot path: one buffer, no allocation and no shared lock per packet. With
 // a nil to it only reads: latching, statistics, digits and inactivity, for
 // a session that plays to its phone.
+//
+// The read blocks until a packet comes, ctx ends (a function run by
+// context.AfterFunc moves the read deadline into the past) or the
+// inactivity timeout may have passed: the deadline is lastRx+timeout, set
+// when the relay starts and moved only when it fires, so a flowing stream
+// costs no timer update per packet and an idle relay no wake-up but that
+// one. Re-INVITEs are seen per packet through the sessions' generations.
 func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session) {
+	stopWaking := context.AfterFunc(ctx, func() { from.rtp.SetReadDeadline(time.Unix(1, 0)) })
+	defer stopWaking()
 	buf := make([]byte, 1500)
 	timeout := from.eng.cfg.inactivity()
 	now := time.Now()
+	// lastRx is when the phone last sent, or when the call was last seen
+	// on hold (held calls are exempt from the inactivity timeout).
 	lastRx := now
 	var latched netip.AddrPort
-	var deadline time.Time
 	in, out := from.leg(), to.leg()
+	if !armDeadline(ctx, from, timeout, lastRx) {
+		return
+	}
 	for {
-		if ctx.Err() != nil {
-			return
-		}
-		// Moving the deadline costs a timer update: do it only when less
-		// than half the poll interval is left, not for every packet.
-		if deadline.Sub(now) < pollInterval/2 {
-			deadline = now.Add(pollInterval)
-			from.rtp.SetReadDeadline(deadline)
-		}
 		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
 		now = time.Now()
 		if ctx.Err() != nil {
@@ -81,8 +75,13 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				in, out = from.leg(), to.leg() // pick up re-INVITEs (hold, codec change)
-				if timeout > 0 && !in.held && !out.held && now.Sub(lastRx) > timeout {
+				if in.held || out.held {
+					lastRx = now
+				} else if timeout > 0 && now.Sub(lastRx) >= timeout {
 					stop(ErrInactive)
+					return
+				}
+				if !armDeadline(ctx, from, timeout, lastRx) {
 					return
 				}
 				continue
@@ -110,6 +109,20 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 		}
 		forward(buf[:n], now, from, to, &in, &out)
 	}
+}
+
+// armDeadline sets the read deadline of from's socket to the moment the
+// inactivity timeout would pass (none when the timeout is disabled), and
+// reports whether the relay may read: false once ctx has ended. The
+// check comes after the write, so a cancellation's past deadline is never
+// overwritten unseen.
+func armDeadline(ctx context.Context, from *Session, timeout time.Duration, lastRx time.Time) bool {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = lastRx.Add(timeout)
+	}
+	from.rtp.SetReadDeadline(deadline)
+	return ctx.Err() == nil
 }
 
 // forward rewrites one packet from from's phone for to's phone and sends it.

@@ -83,8 +83,6 @@ func mix(ctx context.Context, legs []*Session, hears [][]bool) error {
 	defer cancel(nil)
 	var wg sync.WaitGroup
 	for _, s := range legs {
-		stop := context.AfterFunc(ctx, func() { s.rtp.SetReadDeadline(time.Unix(1, 0)) })
-		defer stop()
 		wg.Go(func() { relay(ctx, cancel, s, nil) })
 	}
 	defer func() {

@@ -40,12 +40,10 @@ func (s *Session) Play(ctx context.Context, audio []byte, opts PlayOptions) (dtm
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stopWaking := context.AfterFunc(ctx, func() { s.rtp.SetReadDeadline(time.Unix(1, 0)) })
-	defer stopWaking()
 	var wg sync.WaitGroup
 	wg.Go(func() { relay(ctx, cancel, s, nil) })
 	defer func() {
-		cancel(nil) // wakes the reader through stopWaking's function
+		cancel(nil) // wakes the reader (see relay)
 		wg.Wait()
 	}()
 
