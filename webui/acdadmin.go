@@ -18,20 +18,30 @@ import (
 // errNoEntry is returned when an agent or queue to delete does not exist.
 var errNoEntry = errors.New("webui: no such entry")
 
-// The configuration sections the agent and queue pages edit.
+// The configuration sections the panel's pages edit one by one.
 const (
-	sectionAgents = "agents"
-	sectionQueues = "queues"
+	sectionAgents      = "agents"
+	sectionQueues      = "queues"
+	sectionTrunks      = "trunks"
+	sectionRoutes      = "routes"
+	sectionPermissions = "permissions"
 )
 
-// editACD changes the stored agents and queues with change, which edits
-// the exported configuration and returns the section and index of the
-// entry it changed (-1 for none). The whole configuration is validated with
-// the change, exactly as `config import` would, and the agents and queues
-// are applied in one transaction; the running distributor picks them up at
-// its next configuration poll. Problems come back as a config.ErrorList;
-// those of the changed entry are named by their field alone.
+// editACD changes the stored agents and queues with change (see
+// editConfig); the running distributor picks them up at its next
+// configuration poll.
 func (s *Server) editACD(ctx context.Context, change func(f *config.File) (section string, index int, err error)) error {
+	return s.editConfig(ctx, []string{sectionAgents, sectionQueues}, change)
+}
+
+// editConfig changes the stored sections with change, which edits the
+// exported configuration and returns the section and index of the entry
+// it changed (-1 for none). The whole configuration is validated with the
+// change, exactly as `config import` would, and the sections are applied in
+// one transaction, as an import of them would. Problems come back as a
+// config.ErrorList; those of the changed entry are named by their field
+// alone.
+func (s *Server) editConfig(ctx context.Context, sections []string, change func(f *config.File) (section string, index int, err error)) error {
 	s.acdEdit.Lock()
 	defer s.acdEdit.Unlock()
 	f, err := config.Export(ctx, s.st)
@@ -49,7 +59,7 @@ func (s *Server) editACD(ctx context.Context, change func(f *config.File) (secti
 	if _, err := config.Parse(full); err != nil {
 		return relativeErrors(err, section, index)
 	}
-	part, err := yaml.Marshal(map[string]any{sectionAgents: nonNilSlice(f.Agents), sectionQueues: nonNilSlice(f.Queues)})
+	part, err := sectionsYAML(full, sections)
 	if err != nil {
 		return fmt.Errorf("webui: encode: %w", err)
 	}
@@ -60,11 +70,26 @@ func (s *Server) editACD(ctx context.Context, change func(f *config.File) (secti
 	return config.Apply(ctx, s.st, pf)
 }
 
-func nonNilSlice[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
+// sectionsYAML keeps the named top-level sections of a whole file, an
+// absent one written empty so that applying the result empties it.
+func sectionsYAML(full []byte, sections []string) ([]byte, error) {
+	var all map[string]any
+	if err := yaml.Unmarshal(full, &all); err != nil {
+		return nil, err
 	}
-	return xs
+	part := make(map[string]any, len(sections))
+	for _, name := range sections {
+		v, ok := all[name]
+		switch {
+		case ok:
+			part[name] = v
+		case name == sectionRoutes:
+			part[name] = map[string]any{}
+		default:
+			part[name] = []any{}
+		}
+	}
+	return yaml.Marshal(part)
 }
 
 // relativeErrors drops the lines (of a generated document, they mean

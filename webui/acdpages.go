@@ -270,11 +270,12 @@ func (s *Server) queueSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/queues?notice="+url.QueryEscape("Saved queue "+q.Name), http.StatusSeeOther)
 }
 
-// entryDelete answers the delete button of an agent or queue.
-func (s *Server) entryDelete(w http.ResponseWriter, r *http.Request, page string, del func(r *http.Request) error) {
+// entryDelete answers the delete button of a configuration entry; a
+// refusal shows the page again through rerender.
+func (s *Server) entryDelete(w http.ResponseWriter, r *http.Request, page string, del func(r *http.Request) error, rerender func(status int, d pageData)) {
 	err := del(r)
 	if fes := fieldErrors(err); fes != nil {
-		s.renderACD(w, r, http.StatusConflict, page, pageData{Error: "Nothing was deleted: the configuration still needs it.", Errors: fes}, acdForm{})
+		rerender(http.StatusConflict, pageData{Error: "Nothing was deleted: the configuration still needs it.", Errors: fes})
 		return
 	}
 	if err != nil && !errors.Is(err, errNoEntry) {
@@ -285,9 +286,11 @@ func (s *Server) entryDelete(w http.ResponseWriter, r *http.Request, page string
 }
 
 func (s *Server) agentDelete(w http.ResponseWriter, r *http.Request) {
-	s.entryDelete(w, r, sectionAgents, func(r *http.Request) error { return s.deleteAgent(r.Context(), r.PathValue("name")) })
+	s.entryDelete(w, r, sectionAgents, func(r *http.Request) error { return s.deleteAgent(r.Context(), r.PathValue("name")) },
+		func(status int, d pageData) { s.renderACD(w, r, status, sectionAgents, d, acdForm{}) })
 }
 
 func (s *Server) queueDelete(w http.ResponseWriter, r *http.Request) {
-	s.entryDelete(w, r, sectionQueues, func(r *http.Request) error { return s.deleteQueue(r.Context(), r.PathValue("name")) })
+	s.entryDelete(w, r, sectionQueues, func(r *http.Request) error { return s.deleteQueue(r.Context(), r.PathValue("name")) },
+		func(status int, d pageData) { s.renderACD(w, r, status, sectionQueues, d, acdForm{}) })
 }
