@@ -13,13 +13,26 @@ import (
 // that take no input from the caller, and face-only nodes reachable from
 // the other face without a Fallback. The checks are config.CheckFlow's,
 // the same that reject a file at import with the YAML line.
-func Validate(f *Flow) error {
+func Validate(f *Flow) error { return ValidateWith(f, config.Known{}) }
+
+// ValidateWith is Validate that also checks each prompt the voice face
+// plays against the known prompts (built in or uploaded, in
+// known.Language), as an import does.
+func ValidateWith(f *Flow, known config.Known) error {
 	var errs Errors
 	if f.Name == "" {
 		errs = append(errs, errorf(f.Name, "", "name", "a flow needs a name"))
 	}
-	for _, p := range config.CheckFlow(ToConfig(f)) {
+	cf := ToConfig(f)
+	for _, p := range config.CheckFlow(cf) {
 		errs = append(errs, &FlowError{Flow: f.Name, Node: p.Node, Field: p.Field, Msg: p.Msg})
+	}
+	ids := f.NodeIDs()
+	sort.Strings(ids)
+	for _, id := range ids {
+		if msg := config.CheckPrompt(cf.Nodes[id], known); msg != "" {
+			errs = append(errs, &FlowError{Flow: f.Name, Node: id, Field: "prompt", Msg: msg})
+		}
 	}
 	if len(errs) == 0 {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/config"
 )
 
 // demo returns a valid two-level flow; each test case breaks one thing.
@@ -86,5 +88,54 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestValidatePrompts checks every prompt the voice face plays against the
+// known prompts of the voice language: an unknown one is an error naming
+// the flow, the node and the prompt; web-only nodes play nothing.
+func TestValidatePrompts(t *testing.T) {
+	known := config.Known{Language: "en", Prompts: map[string]bool{"welcome": true, "closed": true, "leave-message": true}}
+	for _, tc := range []struct {
+		name   string
+		change func(f *Flow)
+		want   []string
+	}{
+		{"all known", func(*Flow) {}, nil},
+		{"unknown menu prompt", func(f *Flow) { f.Nodes["welcome"].Prompt = "wellcome" },
+			[]string{`flow main node welcome prompt: unknown prompt "wellcome": neither built in nor uploaded for language en`}},
+		{"unknown play prompt", func(f *Flow) { f.Nodes["closed"].Prompt = "holiday" }, []string{`node closed prompt: unknown prompt "holiday"`}},
+		{"uploaded voicemail prompt", func(f *Flow) {
+			f.Nodes["support"] = &Node{Type: Voicemail, Prompt: "leave-message", Queue: "support", Fallback: "bye"}
+		}, nil},
+		{"unknown collect prompt", func(f *Flow) {
+			f.Nodes["support"] = &Node{Type: Collect, Prompt: "contract", Var: "contract", MaxDigits: 8, Next: "bye", Fallback: "bye"}
+		}, []string{`node support prompt: unknown prompt "contract"`}},
+		{"web-only node's prompt is not played", func(f *Flow) {
+			f.Nodes["support"] = &Node{Type: Chat, Queue: "support", Prompt: "nowhere", Fallback: "closed"}
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := demo()
+			tc.change(f)
+			err := ValidateWith(f, known)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("ValidateWith = %v, want nil", err)
+				}
+				return
+			}
+			if es := AsErrors(err); len(es) != len(tc.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(es), len(tc.want), err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("errors lack %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+	if err := Validate(demo()); err != nil {
+		t.Errorf("without known prompts nothing is checked: %v", err)
 	}
 }

@@ -51,6 +51,9 @@ type Queue struct {
 	CallbackDigit string `yaml:"callback_digit,omitempty" json:"callback_digit,omitempty"`
 	// Record records the queue's calls.
 	Record bool `yaml:"record,omitempty" json:"record,omitempty"`
+	// Music names the music on hold (built-in "default" or an uploaded
+	// one; empty means the default).
+	Music string `yaml:"music,omitempty" json:"music,omitempty"`
 }
 
 // Overflow sends items elsewhere: after waiting After, when no member is

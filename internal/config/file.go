@@ -38,13 +38,17 @@ func (f *File) Has(name string) bool { return f.present[name] }
 
 // Parse decodes and validates a configuration file. Every problem is
 // reported, each with its field path and line, as an ErrorList.
-func Parse(data []byte) (*File, error) {
+func Parse(data []byte) (*File, error) { return ParseWith(data, Known{}) }
+
+// ParseWith is Parse that also checks the names the file takes from
+// outside it (prompts, music) against known.
+func ParseWith(data []byte, known Known) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	f := &File{present: map[string]bool{}}
-	v := &Validator{root: &root}
+	v := &Validator{root: &root, known: known}
 	if len(root.Content) == 0 {
 		return f, nil // an empty file changes nothing
 	}
@@ -107,6 +111,7 @@ func (f *File) validate(v *Validator) {
 	validateTrunks(v, f)
 	validatePermissions(v, f.Permissions)
 	validateACD(v, f)
+	validatePrompts(v, f)
 }
 
 // ParseReader reads and parses a whole file.

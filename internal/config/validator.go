@@ -12,8 +12,9 @@ import (
 // Validator collects field errors for a file, resolving each field path to
 // the line it stands on.
 type Validator struct {
-	root *yaml.Node
-	errs ErrorList
+	root  *yaml.Node
+	errs  ErrorList
+	known Known // names from outside the file (ParseWith)
 }
 
 // Errorf records a problem at path.
