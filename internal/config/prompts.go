@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // Known holds the names a file takes from outside itself, kept in the
@@ -24,14 +25,8 @@ func validatePrompts(v *Validator, f *File) {
 		if v.known.Prompts == nil {
 			break
 		}
-		ids := make([]string, 0, len(fl.Nodes))
-		for id := range fl.Nodes {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			n := fl.Nodes[id]
-			if p := CheckPrompt(n, v.known); p != "" {
+		for _, id := range slices.Sorted(maps.Keys(fl.Nodes)) {
+			if p := CheckPrompt(fl.Nodes[id], v.known); p != "" {
 				v.Errorf(fmt.Sprintf("flows[%d].nodes.%s.prompt", i, id), "flow %s node %s: %s", fl.Name, id, p)
 			}
 		}

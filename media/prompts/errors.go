@@ -7,4 +7,11 @@ var (
 	ErrNoPrompt = errors.New("prompts: no such prompt")
 	// ErrBadWAV wraps every reason an uploaded file cannot be converted.
 	ErrBadWAV = errors.New("prompts: unreadable WAV file")
+	// ErrBadName means a name does not fit the naming rules (ValidName).
+	ErrBadName = errors.New("prompts: bad name")
+	// ErrBadLanguage means a language has no prompts.
+	ErrBadLanguage = errors.New("prompts: unknown language")
+	// ErrInUse means a prompt or music to remove is named by a flow or a
+	// queue and nothing else would stand in for it.
+	ErrInUse = errors.New("prompts: in use")
 )

@@ -2,7 +2,8 @@
 // and French and music on hold, as raw 8 kHz G.711 µ-law generated once by
 // generate.sh (espeak-ng and sox) and embedded; it composes numbers, queue
 // positions and wait times from spoken pieces, and converts uploaded WAV
-// files to the same format.
+// files to the same format. A Library keeps the uploads (in the store) and
+// resolves a name to the upload first, then the built-in.
 package prompts
 
 import (

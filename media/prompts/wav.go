@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -71,6 +72,9 @@ func ConvertWAV(r io.Reader) ([]byte, error) {
 	}
 	if data == nil {
 		return nil, fmt.Errorf("%w: no data chunk", ErrBadWAV)
+	}
+	if f.code == formatULaw && f.channels == 1 && f.rate == 8000 && len(data) > 0 {
+		return bytes.Clone(data), nil // already what we store: kept bit for bit
 	}
 	mono := decode(f, data)
 	if len(mono) == 0 {
