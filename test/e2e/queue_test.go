@@ -22,15 +22,17 @@ extensions:
   - {number: "2002", password: agent-pass1}
   - {number: "2003", password: agent-pass1}
   - {number: "2004", password: agent-pass1}
+  - {number: "2005", password: agent-pass1}
 agents:
   - {name: ann, extension: "2001"}
   - {name: ben, extension: "2002"}
   - {name: cat, extension: "2003"}
   - {name: deb, extension: "2004"}
+  - {name: eve, extension: "2005"}
 queues:
   - name: support
-    members: [ann, ben, cat, deb]
-    penalties: {ann: 1, ben: 1, cat: 1}
+    members: [ann, ben, cat, deb, eve]
+    penalties: {ann: 1, ben: 1, cat: 1, eve: 1}
     ring_timeout: 3s
     wrap_up: 0s
     record: true
@@ -77,11 +79,14 @@ func acdEvents(t *testing.T, data string, n int) []stats.Event {
 }
 
 // TestQueueCallsReachAgentsPhones runs callers (sipp) through an IVR flow
-// into a queue of agents (sipp phones registered as their extensions,
-// logged in with the *45 feature code): one agent's phone never answers
-// and is skipped and set away, every call is answered exactly once by the
-// others, a caller who hangs up in a queue nobody staffs is an abandon,
-// and the event log, its invariants and the CDRs agree.
+// into a queue of five agents (sipp phones registered as their extensions,
+// logged in one after the other with the *45 feature code): one agent's
+// phone never answers and is skipped and set away, every call is answered
+// exactly once by the others, in longest-idle order (three calls at once
+// go to the three agents idle longest; then calls one at a time go round
+// the four answering agents, the same order each round), a caller who
+// hangs up in a queue nobody staffs is an abandon, and the event log, its
+// invariants and the CDRs agree.
 func TestQueueCallsReachAgentsPhones(t *testing.T) {
 	peertest.Binary(t, "sipp")
 	data := t.TempDir()
@@ -91,7 +96,7 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 	users := filepath.Join(dir, "users.csv")
 	var agents strings.Builder
 	agents.WriteString("SEQUENTIAL\n")
-	for _, ext := range []string{"2001", "2002", "2003", "2004"} {
+	for _, ext := range []string{"2001", "2002", "2003", "2004", "2005"} {
 		fmt.Fprintf(&agents, "%s;[authentication username=%s password=agent-pass1]\n", ext, ext)
 	}
 	os.WriteFile(filepath.Join(dir, "agents.csv"), []byte(agents.String()), 0o644)
@@ -100,30 +105,42 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 		return append([]string{"-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t))}, extra...)
 	}
 
-	// The agents' phones: ann, ben and cat answer one call each; deb's
-	// rings until cancelled.
+	// The agents' phones: ann, ben and cat answer three calls each, eve
+	// two; deb's rings until cancelled.
 	var phones []func() error
-	for _, p := range []struct{ ext, scenario string }{{"2001", "uas_answer.xml"}, {"2002", "uas_answer.xml"}, {"2003", "uas_answer.xml"}, {"2004", "uas_ring.xml"}} {
+	for _, p := range []struct {
+		ext, scenario string
+		calls         int
+	}{{"2001", "uas_answer.xml", 3}, {"2002", "uas_answer.xml", 3}, {"2003", "uas_answer.xml", 3}, {"2004", "uas_ring.xml", 1}, {"2005", "uas_answer.xml", 2}} {
 		port := freeUDPPort(t)
-		phones = append(phones, sippRun(t, dir, p.scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-			"-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-m", "1"))
+		phones = append(phones, peertest.Sipp(t, dir, filepath.Join("testdata", p.scenario), "-timeout", "90", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+			"-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-m", fmt.Sprint(p.calls)))
 		if err := sippRegisterContact(t, srv.sipPort, p.ext, "agent-pass1", "127.0.0.1", freeUDPPort(t), port); err != nil {
 			t.Fatalf("registering %s:\n%s", p.ext, srv.output())
 		}
 	}
 	// Each agent logs in from the phone: *45.
-	login := sippRun(t, dir, "uac_feature.xml", append(sippArgs("-m", "4", "-l", "1"),
+	login := sippRun(t, dir, "uac_feature.xml", append(sippArgs("-m", "5", "-l", "1"),
 		fmt.Sprintf("127.0.0.1:%d", srv.sipPort), "-s", "*45", "-inf", filepath.Join(dir, "agents.csv"))...)
 	if err := login(); err != nil {
 		t.Fatalf("feature code *45: %v\nserver:\n%s", err, srv.output())
 	}
 
 	// Three callers at once into the flow that queues them: deb (penalty
-	// 0) is offered the first and never answers.
+	// 0) is offered the first and never answers; ann, ben and cat, who
+	// logged in before eve, are idle longer and take the three calls.
 	callers := sippRun(t, dir, "uac_queue.xml", append(sippArgs("-m", "3", "-l", "3", "-d", "6000"),
 		fmt.Sprintf("127.0.0.1:%d", srv.sipPort), "-s", "700", "-inf", users)...)
 	if err := callers(); err != nil {
 		t.Fatalf("callers: %v\nserver:\n%s", err, srv.output())
+	}
+	firstRound := len(acdEvents(t, data, 0))
+	// Then eight calls one after the other: two rounds of the four
+	// answering agents, eve (idle since her login) first.
+	oneByOne := sippRun(t, dir, "uac_queue.xml", append(sippArgs("-m", "8", "-l", "1", "-d", "500"),
+		fmt.Sprintf("127.0.0.1:%d", srv.sipPort), "-s", "700", "-inf", users)...)
+	if err := oneByOne(); err != nil {
+		t.Fatalf("callers one by one: %v\nserver:\n%s", err, srv.output())
 	}
 	for i, wait := range phones {
 		if err := wait(); err != nil {
@@ -137,26 +154,32 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 		t.Fatalf("abandoning caller: %v\nserver:\n%s", err, srv.output())
 	}
 
-	evs := acdEvents(t, data, 16)
+	evs := acdEvents(t, data, 48)
 	if err := stats.Check(evs); err != nil {
 		t.Errorf("event log: %v", err)
 	}
 	count := map[stats.Kind][]string{}
-	for _, e := range evs {
+	var rounds []string
+	for i, e := range evs {
 		count[e.Kind] = append(count[e.Kind], e.Agent)
+		if e.Kind == stats.Accepted && i >= firstRound {
+			rounds = append(rounds, e.Agent)
+		}
 	}
-	accepted := slices.Sorted(slices.Values(count[stats.Accepted]))
-	if !slices.Equal(accepted, []string{"ann", "ben", "cat"}) {
-		t.Errorf("answered by %q, want ann, ben and cat once each", accepted)
+	if first := slices.Sorted(slices.Values(count[stats.Accepted][:min(3, len(count[stats.Accepted]))])); !slices.Equal(first, []string{"ann", "ben", "cat"}) {
+		t.Errorf("three calls at once answered by %q, want ann, ben and cat (idle longer than eve)", first)
+	}
+	if len(rounds) != 8 || rounds[0] != "eve" || len(slices.Compact(slices.Sorted(slices.Values(rounds[:4])))) != 4 || !slices.Equal(rounds[:4], rounds[4:]) {
+		t.Errorf("calls one by one answered by %q, want two identical rounds of the four answering agents, eve first", rounds)
 	}
 	if got := count[stats.NoAnswer]; !slices.Equal(got, []string{"deb"}) {
 		t.Errorf("ring no answer: %q, want deb once", got)
 	}
-	if n := len(count[stats.Entered]); n != 4 {
-		t.Errorf("entered %d, want 4", n)
+	if n := len(count[stats.Entered]); n != 12 {
+		t.Errorf("entered %d, want 12", n)
 	}
-	if n := len(count[stats.Completed]); n != 3 {
-		t.Errorf("completed %d, want 3", n)
+	if n := len(count[stats.Completed]); n != 11 {
+		t.Errorf("completed %d, want 11", n)
 	}
 	if n := len(count[stats.Abandoned]); n != 1 {
 		t.Errorf("abandoned %d, want 1", n)
@@ -164,7 +187,7 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 	rep := stats.Compute(evs, stats.Options{})
 	t.Logf("report: %+v", rep)
 
-	recs := closedCDRs(t, data, 8)
+	recs := closedCDRs(t, data, 17)
 	var callees []string
 	for _, r := range recs {
 		if r["caller"] == "1001" {
@@ -172,8 +195,8 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 		}
 	}
 	slices.Sort(callees)
-	if !slices.Equal(callees, []string{"2001", "2002", "2003", "701"}) {
-		t.Errorf("callers' CDRs name callees %q, want the three agents' extensions and 701", callees)
+	if want := []string{"2001", "2001", "2001", "2002", "2002", "2002", "2003", "2003", "2003", "2005", "2005", "701"}; !slices.Equal(callees, want) {
+		t.Errorf("callers' CDRs name callees %q, want %q", callees, want)
 	}
 	// The queue records its calls: a stereo WAV per answered call, named in
 	// the CDR, holding the conversation's length.
@@ -189,11 +212,11 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 		}
 		channels := int(wav[22]) | int(wav[23])<<8
 		seconds := float64(len(wav)-44) / (8000 * 2 * 2)
-		if string(wav[:4]) != "RIFF" || channels != 2 || seconds < 1 {
+		if string(wav[:4]) != "RIFF" || channels != 2 || seconds < 0.4 { // the agent talks for 0.5 s at least
 			t.Errorf("recording %s: %d channels, %.1f s", r["recording"], channels, seconds)
 		}
 	}
-	if recorded != 3 {
-		t.Errorf("%d recordings, want one per answered queue call (3)", recorded)
+	if recorded != 11 {
+		t.Errorf("%d recordings, want one per answered queue call (11)", recorded)
 	}
 }
