@@ -342,6 +342,8 @@ type VoiceSettings struct {
 	CallbackDigit string
 	// Record records the queue's answered calls.
 	Record bool
+	// Music names the music on hold ("" for the default).
+	Music string
 }
 
 // QueueVoice returns a queue's voice settings, false when there is no such
@@ -353,5 +355,5 @@ func (d *Distributor) QueueVoice(queue string) (VoiceSettings, bool) {
 	if q == nil {
 		return VoiceSettings{}, false
 	}
-	return VoiceSettings{Announce: q.announce, CallbackDigit: q.callbackDigit, Record: q.Record}, true
+	return VoiceSettings{Announce: q.announce, CallbackDigit: q.callbackDigit, Record: q.Record, Music: q.Music}, true
 }

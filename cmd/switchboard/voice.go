@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-cc/switchboard/ivr/contact"
 	"github.com/switchboard-cc/switchboard/ivr/voice"
 	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/media/prompts"
 	"github.com/switchboard-cc/switchboard/sip/b2bua"
 	"github.com/switchboard-cc/switchboard/sip/queue"
 )
@@ -45,6 +46,7 @@ func newVoice(st *store.Store, flows *flowCache, dist *acd.Distributor, customer
 		Customers:  customers,
 		Media:      eng,
 		Recordings: recordings,
+		Prompts:    prompts.NewLibrary(st),
 		Logger:     log,
 	})
 	dist.Handle(acd.Voice, svc)

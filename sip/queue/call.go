@@ -111,9 +111,9 @@ func (c *Call) Digits() <-chan byte {
 	return c.digits
 }
 
-// Play plays a built-in prompt.
+// Play plays a prompt: an upload of that name, else the built-in.
 func (c *Call) Play(ctx context.Context, prompt string) error {
-	audio, err := prompts.Get(c.s.cfg.Language, prompt)
+	audio, err := c.s.cfg.Prompts.Get(ctx, c.s.cfg.Language, prompt)
 	if err != nil {
 		c.s.log.Warn("flow prompt missing; skipped", "prompt", prompt, "err", err)
 		return nil

@@ -45,9 +45,12 @@ type Config struct {
 	// Place places a callback call (the B2BUA's PlaceCallback); nil:
 	// callback requests wait for it.
 	Place func(ctx context.Context, cb b2bua.Callback) error
-	// Language of the prompts (default "en").
+	// Language of the prompts (default prompts.DefaultLanguage).
 	Language string
-	Codes    Codes
+	// Prompts resolves prompt and music names, uploads first; nil plays
+	// the built-ins alone.
+	Prompts *prompts.Library
+	Codes   Codes
 	// PauseReasons names the reason digits of the pause code (default
 	// 1 break, 2 lunch, 3 meeting, 4 training, 5 admin).
 	PauseReasons map[byte]string
@@ -59,9 +62,6 @@ type Config struct {
 type Service struct {
 	cfg Config
 	log *slog.Logger
-	// music is the music on hold, read once: every waiting caller plays
-	// it, and each read copies the whole embedded file.
-	music []byte
 
 	mu      sync.Mutex
 	waiting map[string]*waiter // by item id
@@ -78,7 +78,10 @@ var (
 // New returns a Service; register it with cfg.ACD.Handle(acd.Voice, s).
 func New(cfg Config) *Service {
 	if cfg.Language == "" {
-		cfg.Language = "en"
+		cfg.Language = prompts.DefaultLanguage
+	}
+	if cfg.Prompts == nil {
+		cfg.Prompts = prompts.NewLibrary(nil)
 	}
 	if cfg.Codes.Login == "" {
 		cfg.Codes.Login = "*45"
@@ -95,7 +98,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg, log: cfg.Logger.With("component", "queue"), music: prompts.Music(), waiting: map[string]*waiter{}}
+	return &Service{cfg: cfg, log: cfg.Logger.With("component", "queue"), waiting: map[string]*waiter{}}
 }
 
 // Wait waits for the rings still running to end (after the B2BUA stopped).
@@ -258,13 +261,18 @@ func itemContext(in *b2bua.InboundCall, ic ivr.Context) map[string]string {
 // it reports whether the caller pressed the callback digit.
 func (s *Service) hold(ctx context.Context, sess *media.Session, id string, ann acd.VoiceSettings) bool {
 	bargeIn := ann.CallbackDigit != ""
+	music, err := s.cfg.Prompts.Music(ctx, ann.Music)
+	if err != nil {
+		s.log.Warn("music on hold missing; default played", "music", ann.Music, "err", err)
+		music = prompts.Music()
+	}
 	next := firstAnnouncement
 	if ann.Announce <= 0 {
 		next = time.Hour
 	}
 	for {
 		musicCtx, stop := context.WithTimeout(ctx, next)
-		d, err := sess.Play(musicCtx, s.music, media.PlayOptions{Loop: true, BargeIn: bargeIn})
+		d, err := sess.Play(musicCtx, music, media.PlayOptions{Loop: true, BargeIn: bargeIn})
 		stop()
 		switch {
 		case err != nil || ctx.Err() != nil:
@@ -307,7 +315,7 @@ func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbac
 	if d := callbackDigit; len(d) == 1 && d[0] >= '0' && d[0] <= '9' {
 		parts = append(parts, prompts.PressForCallback, d)
 	}
-	audio, err := prompts.Audio(lang, parts)
+	audio, err := s.cfg.Prompts.Audio(ctx, lang, parts)
 	if err != nil {
 		return ""
 	}
@@ -318,7 +326,7 @@ func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbac
 // play plays a prompt to the end (or until ctx ends), logging a missing
 // prompt.
 func (s *Service) play(ctx context.Context, sess *media.Session, name string) {
-	audio, err := prompts.Get(s.cfg.Language, name)
+	audio, err := s.cfg.Prompts.Get(ctx, s.cfg.Language, name)
 	if err != nil {
 		s.log.Warn("prompt missing", "prompt", name, "err", err)
 		return
