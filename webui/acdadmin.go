@@ -311,8 +311,7 @@ func (s *Server) apiQueues(w http.ResponseWriter, r *http.Request) {
 
 // apiPutEntry answers a PUT of one agent or queue.
 func (s *Server) apiPutEntry(w http.ResponseWriter, r *http.Request, entry any, name *string, put func() (bool, error)) {
-	if err := decodeEntry(r.Body, entry); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad body", Errors: []fieldError{{Path: "(body)", Msg: err.Error()}}})
+	if !decodeBody(w, r, entry) {
 		return
 	}
 	switch *name {
@@ -325,12 +324,7 @@ func (s *Server) apiPutEntry(w http.ResponseWriter, r *http.Request, entry any, 
 		return
 	}
 	created, err := put()
-	if fes := fieldErrors(err); fes != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "nothing was applied: the change has errors", Errors: fes})
-		return
-	}
-	if err != nil {
-		s.apiServerError(w, r, err)
+	if s.putRefused(w, r, err) {
 		return
 	}
 	out, err := entryJSON(entry)
@@ -343,6 +337,30 @@ func (s *Server) apiPutEntry(w http.ResponseWriter, r *http.Request, entry any, 
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, out)
+}
+
+// decodeBody reads an entry or a whole section from a PUT's body (see
+// decodeEntry); a bad body is answered 400 and false returned.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decodeEntry(r.Body, v); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad body", Errors: []fieldError{{Path: "(body)", Msg: err.Error()}}})
+		return false
+	}
+	return true
+}
+
+// putRefused answers a change that was refused (422, the fields named)
+// or failed (500), and reports whether it answered.
+func (s *Server) putRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	if fes := fieldErrors(err); fes != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "nothing was applied: the change has errors", Errors: fes})
+		return true
+	}
+	if err != nil {
+		s.apiServerError(w, r, err)
+		return true
+	}
+	return false
 }
 
 func (s *Server) apiPutAgent(w http.ResponseWriter, r *http.Request) {

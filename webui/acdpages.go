@@ -138,17 +138,7 @@ func (p *formParser) fail(field, format string, args ...any) {
 
 func (p *formParser) text(field string) string { return strings.TrimSpace(p.r.PostFormValue(field)) }
 
-func (p *formParser) int(field string) int {
-	v := p.text(field)
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		p.fail(field, "want a whole number, got %q", v)
-	}
-	return n
-}
+func (p *formParser) int(field string) int { return p.rowInt(field, p.text(field)) }
 
 func (p *formParser) duration(field string) *config.Duration {
 	v := p.text(field)

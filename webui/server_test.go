@@ -143,6 +143,20 @@ var adminRoutes = []struct {
 	{"GET", "/api/v1/config", "", ""},
 	{"PUT", "/api/v1/config", "application/yaml", "extensions: []\n"},
 	{"POST", "/api/v1/config/validate", "application/yaml", "extensions: []\n"},
+	{"GET", "/admin/trunks", "", ""},
+	{"POST", "/admin/trunks", "application/x-www-form-urlencoded", "name=spare&type=peer&host=192.0.2.9"},
+	{"GET", "/admin/trunks?edit=spare", "", ""},
+	{"POST", "/admin/trunks/spare/delete", "application/x-www-form-urlencoded", ""},
+	{"GET", "/admin/routes", "", ""},
+	{"POST", "/admin/routes", "application/x-www-form-urlencoded", "in_did=%2B33123456789&in_to=hangup%3Aclosed"},
+	{"POST", "/admin/routes/permissions", "application/x-www-form-urlencoded", "perm_extension=1001&perm_class=local"},
+	{"GET", "/api/v1/trunks", "", ""},
+	{"PUT", "/api/v1/trunks/spare2", "application/json", `{"type":"peer","host":"192.0.2.10"}`},
+	{"DELETE", "/api/v1/trunks/spare2", "", ""},
+	{"GET", "/api/v1/routes", "", ""},
+	{"PUT", "/api/v1/routes", "application/json", `{"inbound":[{"did":"+33123456789","to":"hangup:closed"}]}`},
+	{"GET", "/api/v1/permissions", "", ""},
+	{"PUT", "/api/v1/permissions", "application/json", `[{"extension":"1001","class":"international"}]`},
 }
 
 func TestAdminRoutesRefuseAgentsAndMissingCSRF(t *testing.T) {
