@@ -73,36 +73,15 @@ mailboxes:
 	}
 	mustCLI(t, "--data", data, "config", "import", cfg)
 	srv := startServer(t, nil, binPath, data)
-	out := srv.output()
-	web := regexp.MustCompile(`web=(http://[0-9.:]+)/`).FindStringSubmatch(out)
-	pw := regexp.MustCompile(`user "admin" with password (\S+)`).FindStringSubmatch(out)
-	if web == nil || pw == nil {
-		t.Fatalf("no web address or admin password in:\n%s", out)
-	}
-	base := web[1]
+	base, adminPassword := srv.panel(t)
 
 	admin, stopAdmin := browser(t, chromium)
-	browserLogin(t, admin, base, "admin", pw[1])
-	adminForm(t, admin, base+"/admin/users",
-		chromedp.SendKeys(chromedp.CSS("#user-name"), "ann"),
-		chromedp.SendKeys(chromedp.CSS("#user-display"), "Ann Agent"),
-		chromedp.SetValue(chromedp.CSS("#user-role"), "agent"),
-		chromedp.SendKeys(chromedp.CSS("#user-password"), "ann-password"),
-		chromedp.Submit(chromedp.CSS("#user-password")))
+	browserLogin(t, admin, base, "admin", adminPassword)
+	addAgentUser(t, admin, base, "ann", "Ann Agent", "ann-password")
 	stopAdmin()
 
-	agent, stopAgent := browser(t, chromium)
+	agent, stopAgent := agentConsole(t, chromium, base, "ann", "ann-password", "available")
 	defer stopAgent()
-	browserLogin(t, agent, base, "ann", "ann-password")
-	err := chromedp.Do(agent,
-		chromedp.Navigate(base+"/console"),
-		chromedp.WaitVisible(chromedp.CSS("#emails")),
-		chromedp.Click(chromedp.CSS(`button[data-presence="available"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitText(t, agent, "#my-presence", "available")
 	waitText(t, agent, "#emails-status", "No email assigned to you.")
 
 	dovecot.Deliver(t, []byte(carolMail))
@@ -113,7 +92,7 @@ mailboxes:
 	t.Logf("email listed in the console %v after delivery to the Maildir", time.Since(start).Round(10*time.Millisecond))
 	waitPrefix(t, agent, "#email-list li", "Printer on fire")
 
-	err = chromedp.Do(agent,
+	err := chromedp.Do(agent,
 		chromedp.Click(chromedp.CSS("#email-list li a")),
 		chromedp.WaitVisible(chromedp.CSS("#thread article.mail")),
 	)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,29 +63,18 @@ func TestWebUIQueueCallScreenPop(t *testing.T) {
 	peertest.Binary(t, "sipp")
 	data := t.TempDir()
 	srv := startServer(t, nil, binPath, data)
-	out := srv.output()
-	web := regexp.MustCompile(`web=(http://[0-9.:]+)/`).FindStringSubmatch(out)
-	pw := regexp.MustCompile(`user "admin" with password (\S+)`).FindStringSubmatch(out)
-	if web == nil || pw == nil {
-		t.Fatalf("no web address or admin password in:\n%s", out)
-	}
-	base := web[1]
+	base, adminPassword := srv.panel(t)
 
 	admin, stopAdmin := browser(t, chromium)
 	defer stopAdmin()
-	browserLogin(t, admin, base, "admin", pw[1])
+	browserLogin(t, admin, base, "admin", adminPassword)
 	for _, ext := range [][2]string{{"1001", "caller-pass1"}, {"2001", "agent-pass1"}} {
 		adminForm(t, admin, base+"/admin/extensions",
 			chromedp.SendKeys(chromedp.CSS("#ext-number"), ext[0]),
 			chromedp.SendKeys(chromedp.CSS("#ext-password"), ext[1]),
 			chromedp.Submit(chromedp.CSS("#ext-password")))
 	}
-	adminForm(t, admin, base+"/admin/users",
-		chromedp.SendKeys(chromedp.CSS("#user-name"), "ann"),
-		chromedp.SendKeys(chromedp.CSS("#user-display"), "Ann Agent"),
-		chromedp.SetValue(chromedp.CSS("#user-role"), "agent"),
-		chromedp.SendKeys(chromedp.CSS("#user-password"), "ann-password"),
-		chromedp.Submit(chromedp.CSS("#user-password")))
+	addAgentUser(t, admin, base, "ann", "Ann Agent", "ann-password")
 	adminForm(t, admin, base+"/admin/agents",
 		chromedp.SendKeys(chromedp.CSS("#agent-name"), "ann"),
 		chromedp.SetValue(chromedp.CSS("#agent-extension"), "2001"),
