@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -32,7 +33,15 @@ func newConfigCmd(g *globals) *cobra.Command {
 				defer fh.Close()
 				in = fh
 			}
-			f, err := config.ParseReader(in)
+			data, err := io.ReadAll(io.LimitReader(in, 16<<20))
+			if err != nil {
+				return err
+			}
+			known, err := g.knownPrompts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			f, err := config.ParseWith(data, known)
 			if err != nil {
 				return fmt.Errorf("%s: nothing applied:\n%w", args[0], err)
 			}

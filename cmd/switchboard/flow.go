@@ -80,7 +80,11 @@ func newFlowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			problems, err := validateFlowFile(data)
+			known, err := g.knownPrompts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			problems, err := validateFlowFile(data, known)
 			if err != nil {
 				return fmt.Errorf("%s:\n%w", args[0], err)
 			}
@@ -106,10 +110,11 @@ func readFileArg(cmd *cobra.Command, name string) ([]byte, error) {
 }
 
 // validateFlowFile runs the file's checks, which include every flow check
-// (an error naming flow, node and line), then parses each calendar's hours
+// (an error naming flow, node and line) and the prompts and music known,
+// then parses each calendar's hours
 // (problems, each with its line).
-func validateFlowFile(data []byte) ([]string, error) {
-	f, err := config.Parse(data)
+func validateFlowFile(data []byte, known config.Known) ([]string, error) {
+	f, err := config.ParseWith(data, known)
 	if err != nil {
 		return nil, err
 	}

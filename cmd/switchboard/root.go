@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 		newTrunkCmd(g),
 		newAgentCmd(g),
 		newQueueCmd(g),
+		newPromptCmd(g),
 	)
 	return root
 }
