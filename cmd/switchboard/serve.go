@@ -184,6 +184,20 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	if err := sipSrv.Listen(ctx); err != nil {
 		return err
 	}
+	// SIP answers at once (phones registering again after a restart)
+	// while the panel starts; grp owns every service's goroutine, and a
+	// start-up that fails below stops and waits for the ones started.
+	svcCtx, cancelSvc := context.WithCancel(ctx)
+	defer cancelSvc()
+	grp, gctx := errgroup.WithContext(svcCtx)
+	grp.Go(func() error { return sipSrv.Serve(gctx) })
+	started := false
+	defer func() {
+		if !started {
+			cancelSvc()
+			grp.Wait()
+		}
+	}()
 	dist.Handle(acd.Callback, voiceSvc.Callbacks())
 	web, err := webui.New(st, bus, webui.Config{
 		Listen:     rt.HTTP,
@@ -222,14 +236,13 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	log.Info("switchboard ready", "version", version, "data", rt.DataDir, "sip", sipSrv.Addr().String(),
 		"advertised", sipSrv.AdvertisedIP().String(), "web", webURL(web.Addr(), webTLS.enabled(rt.HTTP)))
 
-	grp, gctx := errgroup.WithContext(ctx)
-	grp.Go(func() error { return sipSrv.Serve(gctx) })
 	grp.Go(func() error { return web.Serve(gctx) })
 	grp.Go(func() error { return dist.Run(gctx) })
 	grp.Go(func() error { return mailSvc.Run(gctx) })
 	if pprofLn != nil {
 		grp.Go(func() error { return servePprof(gctx, pprofLn) })
 	}
+	started = true
 	done := make(chan error, 1)
 	go func() { done <- grp.Wait() }()
 	select {
