@@ -1,9 +1,11 @@
 package webui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +67,53 @@ type serviceReport struct {
 	Timezone string `json:"timezone"`
 	Queue    string `json:"queue,omitempty"`
 	stats.Report
+	// VolumeByChannel counts the items offered per channel and 15-minute
+	// interval.
+	VolumeByChannel []channelVolume `json:"volume_by_channel"`
+}
+
+// channelVolume is the number of items of one channel offered to the
+// queues (the one queue asked for) in the 15-minute interval starting at
+// Start: each item counts once, in the interval it first entered a queue
+// in the range.
+type channelVolume struct {
+	Start   time.Time `json:"start"`
+	Channel string    `json:"channel"`
+	Offered int       `json:"offered"`
+}
+
+// volumeByChannel counts the items whose first queue entry in [from, to)
+// (into queue, when set) falls in each interval, by channel, sorted by
+// interval then channel.
+func volumeByChannel(evs []stats.Event, from, to time.Time, queue string, loc *time.Location) []channelVolume {
+	type key struct {
+		start   int64
+		channel string
+	}
+	seen := map[string]bool{}
+	counts := map[key]int{}
+	for _, e := range evs {
+		if e.Kind != stats.Entered || e.At.Before(from) || !e.At.Before(to) || (queue != "" && e.Queue != queue) || seen[e.Item] {
+			continue
+		}
+		seen[e.Item] = true
+		counts[key{quarterStart(e.At, loc).UnixNano(), e.Channel}]++
+	}
+	out := make([]channelVolume, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, channelVolume{Start: time.Unix(0, k.start).In(loc), Channel: k.channel, Offered: n})
+	}
+	slices.SortFunc(out, func(a, b channelVolume) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Channel, b.Channel))
+	})
+	return out
+}
+
+// quarterStart is the start of the 15-minute interval t falls in, in loc
+// (whose offset may be a half or a quarter hour), as acd/stats cuts them.
+func quarterStart(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return t.Add(-time.Duration(t.Minute()%15)*time.Minute - time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond()))
 }
 
 // computeService reads the event log and computes the statistics of the
@@ -109,7 +158,8 @@ func (s *Server) computeService(ctx context.Context, q serviceQuery, loc *time.L
 		}
 	}
 	rep.Intervals = intervals
-	return serviceReport{From: q.From, To: q.To, Timezone: loc.String(), Queue: q.Queue, Report: rep}, nil
+	return serviceReport{From: q.From, To: q.To, Timezone: loc.String(), Queue: q.Queue, Report: rep,
+		VolumeByChannel: volumeByChannel(evs, from, to, q.Queue, loc)}, nil
 }
 
 // queryError is a request's query the caller got wrong.
@@ -139,6 +189,7 @@ type servicePageData struct {
 	Agents    []serviceRow
 	Intervals []serviceRow
 	Chart     dayChart
+	Volume    volumeChart
 	// QueueNames fills the queue filter.
 	QueueNames []string
 }
@@ -190,7 +241,7 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	d := servicePageData{Query: q, Chart: newDayChart(rep.Intervals, loc)}
+	d := servicePageData{Query: q, Chart: newDayChart(rep.Intervals, loc), Volume: newVolumeChart(rep.VolumeByChannel, config.Channels, loc)}
 	for _, qs := range rep.Queues {
 		d.Queues = append(d.Queues, toServiceRow(qs.Queue, qs.Stats))
 		d.QueueNames = append(d.QueueNames, qs.Queue)
