@@ -133,7 +133,7 @@ func TestCDRRecordingDownload(t *testing.T) {
 		}
 	}
 	page := f.do(t, sup, "GET", "/reports/cdrs?from=2026-11-20&to=2026-11-20", "", "", false)
-	if !strings.Contains(page.Body.String(), `href="/api/v1/cdrs/1/recording"`) {
-		t.Errorf("the CDR page has no link to the recording")
+	if !strings.Contains(page.Body.String(), `href="/api/v1/cdrs/1/recording"`) || !strings.Contains(page.Body.String(), `<audio controls preload="none" src="/api/v1/cdrs/1/recording"`) {
+		t.Errorf("the CDR page has no player and link for the recording")
 	}
 }
