@@ -248,6 +248,32 @@ func TestCapacityMixesChannels(t *testing.T) {
 	}
 }
 
+// TestMembersAvailableCountsPresencePerChannel: an agent available for
+// voice only does not staff the queue's chats; a busy one still does.
+func TestMembersAvailableCountsPresencePerChannel(t *testing.T) {
+	h := newHarness(t, []config.Queue{support("alice", "bob")}, agents("alice", "bob"))
+	if err := h.d.SetPresence(context.Background(), "alice", acd.Presence{State: acd.Available, Channels: []acd.Channel{acd.Voice}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.d.MembersAvailable("support", acd.Chat); n != 0 {
+		t.Fatalf("chat staffed by %d with alice on voice only", n)
+	}
+	h.available("bob")
+	h.enqueue(acd.Item{ID: "call", Channel: acd.Voice, Queue: "support"})
+	h.offered("call→alice")
+	h.accept("call", "alice")
+	if n, free := h.d.MembersAvailable("support", acd.Voice), h.d.AgentsAvailable("support", acd.Voice); n != 2 || free != 1 {
+		t.Fatalf("voice: %d members available, %d free; want 2 and 1", n, free)
+	}
+	if n := h.d.MembersAvailable("support", acd.Chat); n != 1 {
+		t.Fatalf("chat staffed by %d, want bob", n)
+	}
+	if n := h.d.MembersAvailable("nowhere", acd.Chat); n != 0 {
+		t.Fatalf("a missing queue staffed by %d", n)
+	}
+	h.complete("call")
+}
+
 func TestChatsDuringACallOnlyForMultitaskingAgents(t *testing.T) {
 	no := false
 	as := []config.Agent{{Name: "multi"}, {Name: "single", MultitaskInCall: &no}}

@@ -295,6 +295,25 @@ func (d *Distributor) AgentsAvailable(queue string, c Channel) int {
 	return n
 }
 
+// MembersAvailable returns how many members of queue are available for
+// channel c, busy or not: the agents who will serve its items of that
+// channel in turn (AgentsAvailable counts those free right now).
+func (d *Distributor) MembersAvailable(queue string, c Channel) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q := d.queues[queue]
+	if q == nil {
+		return 0
+	}
+	n := 0
+	for _, m := range q.Members {
+		if ra, ok := d.r.Agent(m); ok && ra.Available[c] {
+			n++
+		}
+	}
+	return n
+}
+
 // Presence returns an agent's presence.
 func (d *Distributor) Presence(name string) (Presence, bool) {
 	d.mu.Lock()
