@@ -35,10 +35,14 @@ var countries = map[string]country{
 }
 
 // NormalizePhone returns raw in E.164 form (+ and 8 to 15 digits). Spaces,
-// dots, dashes, slashes and parentheses are ignored; a sip: or tel: prefix
-// and a ;parameter or @host suffix are stripped. A number starting with +
-// or 00 is international; any other is national in defaultCountry (an ISO
-// 3166 alpha-2 code such as "FR", see ITU-T E.164 §6 and E.123).
+// dots, dashes, slashes and parentheses are ignored, and so is a trunk
+// prefix written "(0)" ("+33 (0)6 12 34 56 78"); a sip: or tel: prefix and
+// a ;parameter or @host suffix are stripped. A number starting with + or 00
+// is international; any other is national in defaultCountry (an ISO 3166
+// alpha-2 code such as "FR", see ITU-T E.164 §6 and E.123), or, when it is
+// too long for a national number there but is that country's code followed
+// by one, international without its prefix, as some trunks send a caller
+// ("33612345678").
 func NormalizePhone(raw, defaultCountry string) (string, error) {
 	s := strings.TrimSpace(raw)
 	for _, p := range []string{"sip:", "sips:", "tel:"} {
@@ -50,6 +54,7 @@ func NormalizePhone(raw, defaultCountry string) (string, error) {
 	if i := strings.IndexAny(s, ";@"); i >= 0 {
 		s = s[:i]
 	}
+	s = strings.ReplaceAll(s, "(0)", "")
 	var b strings.Builder
 	for i, r := range s {
 		switch {
@@ -78,7 +83,10 @@ func NormalizePhone(raw, defaultCountry string) (string, error) {
 		if c.trunk != "" && strings.HasPrefix(national, c.trunk) && len(national)-len(c.trunk) >= c.minDigits {
 			national = national[len(c.trunk):]
 		}
-		if len(national) < c.minDigits || len(national) > c.maxDigits {
+		if rest, ok := strings.CutPrefix(d, c.code); ok && len(national) > c.maxDigits && c.fits(rest) {
+			national = rest
+		}
+		if !c.fits(national) {
 			return "", fmt.Errorf("%w: %q is not a %s number", ErrBadPhone, raw, strings.ToUpper(defaultCountry))
 		}
 		intl = c.code + national
@@ -92,6 +100,11 @@ func NormalizePhone(raw, defaultCountry string) (string, error) {
 		}
 	}
 	return "+" + intl, nil
+}
+
+// fits reports whether national has a length national numbers of c have.
+func (c country) fits(national string) bool {
+	return len(national) >= c.minDigits && len(national) <= c.maxDigits
 }
 
 // ValidCountry reports whether NormalizePhone knows the numbering plan of

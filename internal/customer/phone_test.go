@@ -21,6 +21,12 @@ func TestNormalizePhone(t *testing.T) {
 		{"us ten digits", "415-555-0100", "US", "+14155550100", false},
 		{"sip uri", "sip:+33612345678@pbx.example.com;user=phone", "FR", "+33612345678", false},
 		{"tel uri", "tel:0612345678", "FR", "+33612345678", false},
+		{"trunk prefix in parentheses", "+33 (0)6 12 34 56 78", "FR", "+33612345678", false},
+		{"uk trunk prefix in parentheses", "+44 (0)20 7946 0958", "FR", "+442079460958", false},
+		{"caller from a trunk: country code without prefix", "sip:33612345678@provider.example", "FR", "+33612345678", false},
+		{"country code without prefix, spaced", "33 6 12 34 56 78", "FR", "+33612345678", false},
+		{"other country's code without prefix is no number here", "442079460958", "FR", "", true},
+		{"country code without prefix, national part too long", "336123456789", "FR", "", true},
 		{"too short national", "06123", "FR", "", true},
 		{"too long national", "061234567890", "FR", "", true},
 		{"letters", "06CALLME00", "FR", "", true},
@@ -78,7 +84,7 @@ func TestNormalizeEmail(t *testing.T) {
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
 func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"0612345678", "+33 6 12 34 56 78", "0033612345678", "sip:+14155550100@x;user=phone", "1 (415) 555-0100", "tel:", "+", "00", "06+1"} {
+	for _, s := range []string{"0612345678", "+33 6 12 34 56 78", "0033612345678", "sip:+14155550100@x;user=phone", "1 (415) 555-0100", "tel:", "+", "00", "06+1", "+33 (0)6 12 34 56 78", "33612345678"} {
 		f.Add(s, "FR")
 		f.Add(s, "US")
 	}
