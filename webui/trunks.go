@@ -39,6 +39,7 @@ func (s *Server) trunkViews(ctx context.Context) ([]trunkView, error) {
 	if err != nil {
 		return nil, err
 	}
+	loc := s.location(ctx)
 	out := make([]trunkView, 0, len(recs))
 	for _, rec := range recs {
 		v := trunkView{Trunk: config.TrunkFromRecord(rec), HasPassword: rec.Password != ""}
@@ -48,7 +49,7 @@ func (s *Server) trunkViews(ctx context.Context) ([]trunkView, error) {
 		} else if st, ok, err := s.st.TrunkStatus(ctx, v.Name); err != nil {
 			return nil, err
 		} else if ok {
-			v.Status = trunkStatus{State: st.State, Reason: st.Reason, Expires: st.Expires, Updated: st.Updated}
+			v.Status = trunkStatus{State: st.State, Reason: st.Reason, Expires: st.Expires.In(loc), Updated: st.Updated.In(loc)}
 		} else {
 			v.Status = trunkStatus{State: "unknown", Reason: "no status reported (is the server running?)"}
 		}
