@@ -3,7 +3,10 @@
 //   - the admin pages: extensions with their registration status, agents
 //     with their live presence and queues with their live figures (each
 //     change validated against the whole configuration and applied in one
-//     transaction; the distributor picks it up at its next poll), web users,
+//     transaction; the distributor picks it up at its next poll), trunks
+//     with their live registration status (passwords write-only), routes
+//     (inbound, outbound, emergency numbers, permissions per extension;
+//     the SIP side reloads them at its next poll), web users,
 //     the whole configuration as YAML with validation errors shown at their
 //     line while typing, and a read-only tree of each IVR flow;
 //   - the agent console: presence control, the screen pop of every item
@@ -20,7 +23,8 @@
 //     distributor, refreshed on its events over Server-Sent Events);
 //   - the reports: service level, speed of answer, handle time and
 //     abandonment per queue, agent and quarter hour from the distributor's
-//     event log (acd/stats) with a chart of the day; calls with CSV export
+//     event log (acd/stats) with a chart of the day and the volume by
+//     channel per quarter hour; calls with CSV export
 //     and recordings; the IVR funnel;
 //   - the REST API under /api/v1, described by /api/v1/openapi.json.
 //
