@@ -165,9 +165,10 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	var sipSrv *sip.Server
 	place := func(ctx context.Context, cb b2bua.Callback) error { return sipSrv.PlaceCallback(ctx, cb) }
 	recordings := filepath.Join(rt.DataDir, "recordings")
-	flows := &flowCache{st: st}
-	voiceSvc := newVoice(st, flows, dist, customers, ivrLive, zone.String(), eng, recordings, place, log.With("sub", "voice"))
-	contactPage, err := newContactPage(st, flows, ivrLive, zone.String(), log.With("sub", "contact"))
+	flows := newFlowCache(st)
+	calendars := newStoreCalendars(st, zone.String())
+	voiceSvc := newVoice(st, flows, dist, customers, ivrLive, calendars, eng, recordings, place, log.With("sub", "voice"))
+	contactPage, err := newContactPage(st, flows, ivrLive, calendars, log.With("sub", "contact"))
 	if err != nil {
 		return err
 	}

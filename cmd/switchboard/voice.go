@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
@@ -27,17 +26,17 @@ import (
 // registers itself as the distributor's voice handler; the SIP service
 // takes it as its Destinations and Local. Callbacks are placed with place
 // once svc.Callbacks() is registered (when SIP is up).
-func newVoice(st *store.Store, flows *flowCache, dist *acd.Distributor, customers *customer.Directory, live ivr.Live, zone string,
+func newVoice(st *store.Store, flows flowCache, dist *acd.Distributor, customers *customer.Directory, live ivr.Live, calendars storeCalendars,
 	eng *media.Engine, recordings string, place func(context.Context, b2bua.Callback) error, log *slog.Logger) *queue.Service {
 	runner := voice.New(voice.Config{
-		Env:    ivr.Env{Calendars: storeCalendars{st: st, zone: zone}, Live: live},
+		Env:    ivr.Env{Calendars: calendars, Live: live},
 		Funnel: ivr.StoreFunnel{Store: st},
 		Codes:  ivr.Codes{Store: st},
 		Logger: log,
 	})
 	svc := queue.New(queue.Config{
 		ACD:   dist,
-		Flows: flows.flows,
+		Flows: flows.Get,
 		Run: func(ctx context.Context, f *ivr.Flow, c *queue.Call) error {
 			_, err := runner.Run(ctx, f, c, "call-"+time.Now().UTC().Format("20060102T150405.000000000"))
 			return err
@@ -53,15 +52,21 @@ func newVoice(st *store.Store, flows *flowCache, dist *acd.Distributor, customer
 	return svc
 }
 
-// storeCalendars reads the calendars from the store at each question, so
-// that an edited calendar applies to the next call.
+// storeCalendars answers the flows' hours questions from the calendars in
+// the store, read again when the configuration changes so that an edited
+// calendar applies to the next call.
 type storeCalendars struct {
-	st   *store.Store
-	zone string
+	set *store.Cached[calendar.Set]
+}
+
+func newStoreCalendars(st *store.Store, zone string) storeCalendars {
+	return storeCalendars{set: store.NewCached(st, func(ctx context.Context, st *store.Store) (calendar.Set, error) {
+		return calendar.Load(ctx, st, zone)
+	})}
 }
 
 func (c storeCalendars) OpenAt(name string, t time.Time) (bool, error) {
-	set, err := calendar.Load(context.Background(), c.st, c.zone)
+	set, err := c.set.Get(context.Background())
 	if err != nil {
 		return false, err
 	}
@@ -70,29 +75,29 @@ func (c storeCalendars) OpenAt(name string, t time.Time) (bool, error) {
 
 // newContactPage builds the visual contact page (/contact/{flow}): the
 // web face of the IVR flows, on the same distributor as the phone.
-func newContactPage(st *store.Store, flows *flowCache, live ivr.Live, zone string, log *slog.Logger) (*contact.Handler, error) {
+func newContactPage(st *store.Store, flows flowCache, live ivr.Live, calendars storeCalendars, log *slog.Logger) (*contact.Handler, error) {
 	return contact.New(contact.Config{
 		Flows:   flows,
-		Env:     ivr.Env{Calendars: storeCalendars{st: st, zone: zone}, Live: live},
+		Env:     ivr.Env{Calendars: calendars, Live: live},
 		Funnel:  ivr.StoreFunnel{Store: st},
 		Codes:   ivr.Codes{Store: st},
-		ChatURL: chatStart{st: st, log: log}.url,
+		ChatURL: chatStart{widgets: store.NewCached(st, chat.LoadWidgets), log: log}.url,
 		Logger:  log,
 	})
 }
 
 // chatStart finds where the contact page's chat button leads for a queue:
-// the appliance's hosted page of a chat widget of that queue, read from
-// the store at each question so that an edited widget applies at once.
+// the appliance's hosted page of a chat widget of that queue, read again
+// when the configuration changes so that an edited widget applies at once.
 type chatStart struct {
-	st  *store.Store
-	log *slog.Logger
+	widgets *store.Cached[[]chat.Widget]
+	log     *slog.Logger
 }
 
 // url returns /chat/start/WIDGET for the first widget (by name) of queue,
 // or "" (no chat offered) when the queue has none.
 func (c chatStart) url(queue string) string {
-	widgets, err := chat.LoadWidgets(context.Background(), c.st)
+	widgets, err := c.widgets.Get(context.Background())
 	if err != nil {
 		c.log.Warn("contact: chat widgets", "err", err)
 		return ""
@@ -106,8 +111,8 @@ func (c chatStart) url(queue string) string {
 }
 
 // Flow finds a flow by name (the contact page's FlowSource).
-func (c *flowCache) Flow(ctx context.Context, name string) (*ivr.Flow, error) {
-	flows, err := c.flows(ctx)
+func (c flowCache) Flow(ctx context.Context, name string) (*ivr.Flow, error) {
+	flows, err := c.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -123,26 +128,9 @@ func (c *flowCache) Flow(ctx context.Context, name string) (*ivr.Flow, error) {
 // configuration revision changes, so that neither a call nor a contact
 // page view reloads them.
 type flowCache struct {
-	st   *store.Store
-	mu   sync.Mutex
-	rev  int64
-	list []*ivr.Flow
+	*store.Cached[[]*ivr.Flow]
 }
 
-func (c *flowCache) flows(ctx context.Context) ([]*ivr.Flow, error) {
-	rev, err := c.st.ConfigRev(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && rev == c.rev {
-		return c.list, nil
-	}
-	flows, err := ivr.LoadFlows(ctx, c.st)
-	if err != nil {
-		return nil, err
-	}
-	c.rev, c.list = rev, flows
-	return flows, nil
+func newFlowCache(st *store.Store) flowCache {
+	return flowCache{store.NewCached(st, ivr.LoadFlows)}
 }
