@@ -115,10 +115,11 @@ func toFieldError(fe *config.FieldError) fieldError {
 	return out
 }
 
-// parseConfig parses a YAML file; a syntax error is reported as a field
-// error at the line the YAML decoder names.
-func parseConfig(data []byte) (*config.File, []fieldError) {
-	f, err := config.Parse(data)
+// parseConfig parses a YAML file, checking the names it takes from
+// outside against known (see parseKnownConfig); a syntax error is
+// reported as a field error at the line the YAML decoder names.
+func parseConfig(data []byte, known config.Known) (*config.File, []fieldError) {
+	f, err := config.ParseWith(data, known)
 	if err == nil {
 		return f, nil
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-cc/switchboard/internal/config"
 )
 
 // FuzzParseConfig checks that any text given to the YAML editor yields
@@ -23,7 +25,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		file, fes := parseConfig([]byte(text))
+		file, fes := parseConfig([]byte(text), config.Known{})
 		if (file == nil) == (len(fes) == 0) {
 			t.Fatalf("file %v with %d errors", file != nil, len(fes))
 		}

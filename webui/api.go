@@ -144,7 +144,7 @@ func (s *Server) apiImportConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
-	f, fes := parseConfig(data)
+	f, fes := s.parseKnownConfig(r.Context(), data)
 	if fes == nil {
 		err := config.Apply(r.Context(), s.st, f)
 		if fes = fieldErrors(err); fes == nil && err != nil {
@@ -171,7 +171,7 @@ func (s *Server) apiValidateConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
-	_, fes := parseConfig(data)
+	_, fes := s.parseKnownConfig(r.Context(), data)
 	if fes == nil {
 		fes = []fieldError{}
 	}

@@ -228,7 +228,7 @@ func (s *Server) configPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) configSubmit(w http.ResponseWriter, r *http.Request) {
 	text := r.PostFormValue("yaml")
-	f, fes := parseConfig([]byte(text))
+	f, fes := s.parseKnownConfig(r.Context(), []byte(text))
 	if fes == nil {
 		err := config.Apply(r.Context(), s.st, f)
 		if fes = fieldErrors(err); fes == nil && err != nil {

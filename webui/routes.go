@@ -47,6 +47,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/flows", s.page(auth.RoleAdmin, s.flowsPage))
 	mux.Handle("GET /admin/config", s.page(auth.RoleAdmin, s.configPage))
 	mux.Handle("POST /admin/config", s.page(auth.RoleAdmin, s.configSubmit))
+	mux.Handle("GET /admin/prompts", s.page(auth.RoleAdmin, s.promptsPage))
+	mux.Handle("POST /admin/prompts", s.page(auth.RoleAdmin, s.promptSubmit))
+	mux.Handle("POST /admin/prompts/{lang}/{name}/delete", s.page(auth.RoleAdmin, s.promptDelete))
 
 	mux.Handle("GET /console", s.page(auth.RoleAgent, s.consolePage))
 	mux.Handle("POST /console/customers/{id}/notes", s.page(auth.RoleAgent, s.noteSubmit))
@@ -107,12 +110,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/config", s.api(auth.RoleAdmin, s.apiExportConfig))
 	mux.Handle("PUT /api/v1/config", s.api(auth.RoleAdmin, s.apiImportConfig))
 	mux.Handle("POST /api/v1/config/validate", s.api(auth.RoleAdmin, s.apiValidateConfig))
+	mux.Handle("GET /api/v1/prompts", s.api(auth.RoleAdmin, s.apiPrompts))
+	mux.Handle("POST /api/v1/prompts", s.api(auth.RoleAdmin, s.apiAddPrompt))
+	mux.Handle("GET /api/v1/prompts/{lang}/{file}", s.api(auth.RoleAdmin, s.apiPromptAudio))
+	mux.Handle("DELETE /api/v1/prompts/{lang}/{name}", s.api(auth.RoleAdmin, s.apiDeletePrompt))
 	mux.Handle("GET /api/v1/events", s.api(auth.RoleSupervisor, s.apiEvents))
 
 	if s.cfg.Contact != nil {
 		mux.Handle("/contact/", s.cfg.Contact)
 	}
-	return securityHeaders(s.cfg.TLS, http.MaxBytesHandler(mux, maxBody))
+	return securityHeaders(s.cfg.TLS, bodyLimits(mux))
 }
 
 // securityHeaders forbids inline scripts, framing and MIME sniffing, and

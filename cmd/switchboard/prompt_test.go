@@ -1,35 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 	"github.com/switchboard-cc/switchboard/media/prompts"
 )
-
-// pcmWAV returns a 16-bit stereo 44.1 kHz WAV of a 1 kHz tone.
-func pcmWAV(seconds float64) []byte {
-	n := int(44100 * seconds)
-	var b bytes.Buffer
-	b.WriteString("RIFF")
-	binary.Write(&b, binary.LittleEndian, uint32(36+n*4))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(2), uint32(44100), uint32(44100 * 4), uint16(4), uint16(16)} {
-		binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	binary.Write(&b, binary.LittleEndian, uint32(n*4))
-	for i := range n {
-		v := int16(12000 * math.Sin(2*math.Pi*1000*float64(i)/44100))
-		binary.Write(&b, binary.LittleEndian, [2]int16{v, v})
-	}
-	return b.Bytes()
-}
 
 // TestPromptCommands uploads, lists, exports and removes prompts and music
 // with the CLI, and shows that imports and flow validation check the names
@@ -44,7 +23,7 @@ func TestPromptCommands(t *testing.T) {
 		}
 		return p
 	}
-	tone := write("tone.wav", pcmWAV(0.5))
+	tone := write("tone.wav", peertest.ToneWAV(44100, 2, 1000, 0.5))
 	bad := write("notes.wav", []byte("these are not audio samples"))
 	holidayFlow := write("flow.yaml", []byte(strings.Replace(flowYAML, "prompt: closed", "prompt: holiday", 1)+
 		"queues:\n  - {name: sales, music: jazz}\n  - {name: support}\n"))

@@ -9,6 +9,8 @@ var (
 	ErrBadWAV = errors.New("prompts: unreadable WAV file")
 	// ErrBadName means a name does not fit the naming rules (ValidName).
 	ErrBadName = errors.New("prompts: bad name")
+	// ErrBadKind means a kind is neither KindPrompt nor KindMusic.
+	ErrBadKind = errors.New("prompts: unknown kind")
 	// ErrBadLanguage means a language has no prompts.
 	ErrBadLanguage = errors.New("prompts: unknown language")
 	// ErrInUse means a prompt or music to remove is named by a flow or a

@@ -338,7 +338,7 @@ func (l *Library) checkKey(kind string, lang *string, name string) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("prompts: kind %q (prompt or music)", kind)
+		return fmt.Errorf("%w: %q (prompt or music)", ErrBadKind, kind)
 	}
 	return ValidName(name)
 }

@@ -181,11 +181,11 @@ func TestLibraryAddRefusesBadInput(t *testing.T) {
 		{"not a WAV", KindPrompt, "en", "x", []byte("ID3 an mp3 file"), ErrBadWAV},
 		{"bad name", KindPrompt, "en", "../etc", wav16(8000, 1, 440, 0.1), ErrBadName},
 		{"bad language", KindPrompt, "xx", "x", wav16(8000, 1, 440, 0.1), ErrBadLanguage},
-		{"bad kind", "video", "en", "x", wav16(8000, 1, 440, 0.1), nil},
+		{"bad kind", "video", "en", "x", wav16(8000, 1, 440, 0.1), ErrBadKind},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := lib.Add(ctx, tc.kind, tc.lang, tc.prompt, bytes.NewReader(tc.file))
-			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
+			if !errors.Is(err, tc.want) {
 				t.Fatalf("Add = %v, want %v", err, tc.want)
 			}
 		})
