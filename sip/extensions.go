@@ -108,3 +108,10 @@ func (s *Server) extensionExists(number string) bool {
 	_, ok := s.extension(number)
 	return ok
 }
+
+// extensionRecorded reports whether number is an extension whose calls are
+// recorded.
+func (s *Server) extensionRecorded(number string) bool {
+	e, ok := s.extension(number)
+	return ok && e.Record
+}

@@ -193,7 +193,7 @@ func (s *Server) Listen(ctx context.Context) error {
 		Logger:      s.log,
 		LibLogger:   lib,
 		Recordings:  s.cfg.Recordings,
-	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists, Trunks: s.trunks,
+	}, b2bua.Deps{Store: s.st, Media: s.eng, Locate: s.locate, Extension: s.extensionExists, Recorded: s.extensionRecorded, Trunks: s.trunks,
 		Destinations: s.cfg.Destinations, Local: s.cfg.Local})
 	if err != nil {
 		s.closeSockets()

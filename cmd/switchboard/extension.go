@@ -19,16 +19,18 @@ func newExtensionCmd(g *globals) *cobra.Command {
 		Short:   "Manage desk-phone extensions",
 	}
 	var name, password string
+	var record bool
 	add := &cobra.Command{
-		Use:   "add NUMBER --password PW [--name NAME]",
+		Use:   "add NUMBER --password PW [--name NAME] [--record]",
 		Short: "Create or update an extension",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.putExtension(cmd.Context(), args[0], name, password, false)
+			return g.putExtension(cmd.Context(), args[0], name, password, record, false)
 		},
 	}
 	add.Flags().StringVar(&password, "password", "", "SIP password (stored only as digest hashes)")
 	add.Flags().StringVar(&name, "name", "", "display name")
+	add.Flags().BoolVar(&record, "record", false, "record every call to and from the extension (stereo WAV named in the CDR)")
 	add.MarkFlagRequired("password")
 
 	passwd := &cobra.Command{
@@ -36,7 +38,7 @@ func newExtensionCmd(g *globals) *cobra.Command {
 		Short: "Change an extension's password",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.putExtension(cmd.Context(), args[0], "", password, true)
+			return g.putExtension(cmd.Context(), args[0], "", password, false, true)
 		},
 	}
 	passwd.Flags().StringVar(&password, "password", "", "new SIP password")
@@ -76,9 +78,13 @@ func newExtensionCmd(g *globals) *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NUMBER\tNAME")
+			fmt.Fprintln(w, "NUMBER\tNAME\tRECORD")
 			for _, e := range exts {
-				fmt.Fprintf(w, "%s\t%s\n", e.Number, e.Name)
+				rec := "no"
+				if e.Record {
+					rec = "yes"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\n", e.Number, e.Name, rec)
 			}
 			return w.Flush()
 		},
@@ -88,8 +94,8 @@ func newExtensionCmd(g *globals) *cobra.Command {
 }
 
 // putExtension validates and stores an extension. With mustExist, the
-// extension must already exist and keeps its name.
-func (g *globals) putExtension(ctx context.Context, number, name, password string, mustExist bool) error {
+// extension must already exist and keeps its name and record setting.
+func (g *globals) putExtension(ctx context.Context, number, name, password string, record, mustExist bool) error {
 	if err := config.ValidateExtensionNumber(number); err != nil {
 		return fmt.Errorf("extension number: %w", err)
 	}
@@ -114,8 +120,10 @@ func (g *globals) putExtension(ctx context.Context, number, name, password strin
 			if err != nil {
 				return err
 			}
-			name = old.Name
+			name, record = old.Name, old.Record
 		}
-		return tx.PutExtension(ctx, config.ExtensionFromPassword(number, name, password, realm))
+		e := config.ExtensionFromPassword(number, name, password, realm)
+		e.Record = record
+		return tx.PutExtension(ctx, e)
 	})
 }

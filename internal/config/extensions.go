@@ -17,6 +17,10 @@ type Extension struct {
 	Password  string `yaml:"password,omitempty"`
 	HA1MD5    string `yaml:"ha1_md5,omitempty"`
 	HA1SHA256 string `yaml:"ha1_sha256,omitempty"`
+	// Record records every call to and from the extension (stereo WAV,
+	// caller left, callee right, named in the CDR), as a queue's record
+	// does for its calls.
+	Record bool `yaml:"record,omitempty"`
 }
 
 var (
@@ -96,6 +100,7 @@ func applyExtensions(ctx context.Context, tx *store.Tx, realm string, exts []Ext
 		if e.Password != "" {
 			rec = ExtensionFromPassword(e.Number, e.Name, e.Password, realm)
 		}
+		rec.Record = e.Record
 		if err := tx.PutExtension(ctx, rec); err != nil {
 			return err
 		}
@@ -121,7 +126,7 @@ func exportExtensions(ctx context.Context, st *store.Store) ([]Extension, error)
 	}
 	out := make([]Extension, 0, len(exts))
 	for _, e := range exts {
-		out = append(out, Extension{Number: e.Number, Name: e.Name, HA1MD5: e.HA1MD5, HA1SHA256: e.HA1SHA256})
+		out = append(out, Extension{Number: e.Number, Name: e.Name, HA1MD5: e.HA1MD5, HA1SHA256: e.HA1SHA256, Record: e.Record})
 	}
 	return out, nil
 }

@@ -16,12 +16,14 @@ type Extension struct {
 	HA1MD5    string
 	HA1SHA256 string
 	Realm     string
+	// Record says calls to and from the extension are recorded.
+	Record    bool
 	CreatedAt time.Time
 }
 
 // Extension returns the extension with that number, or ErrNotFound.
 func (s *Store) Extension(ctx context.Context, number string) (Extension, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, created_at
+	row := s.db.QueryRowContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, record, created_at
 		FROM extensions WHERE number = ?`, number)
 	e, err := scanExtension(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -35,7 +37,7 @@ func (s *Store) Extension(ctx context.Context, number string) (Extension, error)
 
 // Extensions returns every extension ordered by number.
 func (s *Store) Extensions(ctx context.Context) ([]Extension, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, record, created_at
 		FROM extensions ORDER BY number`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list extensions: %w", err)
@@ -57,7 +59,7 @@ type scanner interface{ Scan(...any) error }
 func scanExtension(r scanner) (Extension, error) {
 	var e Extension
 	var created int64
-	err := r.Scan(&e.Number, &e.Name, &e.HA1MD5, &e.HA1SHA256, &e.Realm, &created)
+	err := r.Scan(&e.Number, &e.Name, &e.HA1MD5, &e.HA1SHA256, &e.Realm, &e.Record, &created)
 	e.CreatedAt = time.Unix(created, 0)
 	return e, err
 }
@@ -68,11 +70,11 @@ func (t *Tx) PutExtension(ctx context.Context, e Extension) error {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now()
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO extensions (number, name, ha1_md5, ha1_sha256, realm, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO extensions (number, name, ha1_md5, ha1_sha256, realm, record, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET name = excluded.name, ha1_md5 = excluded.ha1_md5,
-			ha1_sha256 = excluded.ha1_sha256, realm = excluded.realm`,
-		e.Number, e.Name, e.HA1MD5, e.HA1SHA256, e.Realm, e.CreatedAt.Unix())
+			ha1_sha256 = excluded.ha1_sha256, realm = excluded.realm, record = excluded.record`,
+		e.Number, e.Name, e.HA1MD5, e.HA1SHA256, e.Realm, e.Record, e.CreatedAt.Unix())
 	if err != nil {
 		return fmt.Errorf("store: put extension %s: %w", e.Number, err)
 	}
@@ -93,7 +95,7 @@ func (t *Tx) DeleteExtension(ctx context.Context, number string) error {
 
 // Extension returns the extension with that number inside the transaction.
 func (t *Tx) Extension(ctx context.Context, number string) (Extension, error) {
-	row := t.tx.QueryRowContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, created_at
+	row := t.tx.QueryRowContext(ctx, `SELECT number, name, ha1_md5, ha1_sha256, realm, record, created_at
 		FROM extensions WHERE number = ?`, number)
 	e, err := scanExtension(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -50,6 +50,9 @@ type Deps struct {
 	Locate func(number string) []registrar.Binding
 	// Extension reports whether a number is a configured extension.
 	Extension func(number string) bool
+	// Recorded reports whether calls to and from an extension are
+	// recorded; nil: none is.
+	Recorded func(number string) bool
 	// Trunks reaches the phone network; nil when no trunk is configured.
 	Trunks *Trunks
 	// Destinations takes inbound trunk calls routed to a queue or a flow;

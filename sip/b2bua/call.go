@@ -50,6 +50,8 @@ type call struct {
 	// inbound call); watchDigits logs them during the call.
 	dtmf        media.DTMFMode
 	watchDigits bool
+	// inbound says leg A came from a trunk: its caller is no extension.
+	inbound bool
 	// codecs are the codecs leg A may answer, in order (set from the trunk
 	// of an inbound call; nil: any).
 	codecs []string
@@ -353,6 +355,9 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 	}()
 	if c.watchDigits {
 		defer c.logDigits()()
+	}
+	if c.recorded() {
+		defer c.record(c.sessB)()
 	}
 	if err := c.a.RespondSDP(ansA); err != nil {
 		if c.callerBye.Load() || c.a.LoadState() == sip.DialogStateEnded {
