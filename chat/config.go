@@ -91,6 +91,9 @@ type Config struct {
 	// Fallback takes left messages and callback requests; nil disables
 	// them.
 	Fallback Fallback
+	// WidgetPoll is how often WatchWidgets checks the configuration
+	// revision; 0 means 1s.
+	WidgetPoll time.Duration
 	// Logger logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now returns the time; nil means time.Now.
@@ -138,6 +141,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Burst == 0 {
 		c.Burst = 20
+	}
+	if c.WidgetPoll <= 0 {
+		c.WidgetPoll = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -240,6 +240,7 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	grp.Go(func() error { return web.Serve(gctx) })
 	grp.Go(func() error { return dist.Run(gctx) })
 	grp.Go(func() error { return mailSvc.Run(gctx) })
+	grp.Go(func() error { return chatSrv.WatchWidgets(gctx) })
 	if pprofLn != nil {
 		grp.Go(func() error { return servePprof(gctx, pprofLn) })
 	}

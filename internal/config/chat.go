@@ -51,7 +51,10 @@ func applyChat(ctx context.Context, tx *store.Tx, ws []ChatWidget) error {
 	for _, w := range ws {
 		rows = append(rows, store.ChatWidget{Name: w.Name, Queue: w.Queue, Origins: w.Origins})
 	}
-	return tx.ReplaceChatWidgets(ctx, rows)
+	if err := tx.ReplaceChatWidgets(ctx, rows); err != nil {
+		return err
+	}
+	return tx.BumpConfigRev(ctx) // the running chat server reloads them
 }
 
 func exportChat(ctx context.Context, st *store.Store) ([]ChatWidget, error) {

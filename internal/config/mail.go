@@ -88,7 +88,10 @@ func applyMailboxes(ctx context.Context, tx *store.Tx, ms []Mailbox) error {
 	for _, m := range ms {
 		rows = append(rows, store.MailboxConfig{Name: m.Name, IMAP: m.IMAP, SMTP: m.SMTP, Queue: m.Queue, From: m.From, Acknowledge: m.Acknowledge, PollInterval: m.Poll.Std()})
 	}
-	return tx.ReplaceMailboxes(ctx, rows)
+	if err := tx.ReplaceMailboxes(ctx, rows); err != nil {
+		return err
+	}
+	return tx.BumpConfigRev(ctx) // the running mail service reloads them
 }
 
 func exportMailboxes(ctx context.Context, st *store.Store) ([]Mailbox, error) {
