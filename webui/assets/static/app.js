@@ -550,3 +550,32 @@ document.addEventListener("DOMContentLoaded", () => {
   const thread = document.getElementById("thread");
   if (thread && thread.dataset.api) { setupThread(thread); }
 });
+
+// The trunks page redraws each trunk's status cell every 3 s from the
+// API, as the running server reports the registrations.
+function setupTrunkStatus(table) {
+  const badge = { registered: "badge ok", failing: "badge off" };
+  setInterval(async () => {
+    try {
+      const res = await fetch("/api/v1/trunks", { credentials: "same-origin" });
+      if (!res.ok) { return; }
+      for (const t of await res.json()) {
+        const row = Array.from(table.querySelectorAll("tr[data-trunk]")).find((r) => r.dataset.trunk === t.name);
+        const cell = row && row.querySelector('[data-f="status"]');
+        if (!cell) { continue; }
+        const st = el("span", t.status.state, badge[t.status.state] || "badge");
+        st.dataset.state = t.status.state;
+        const parts = [st];
+        if (t.status.reason) { parts.push(document.createTextNode(" " + t.status.reason)); }
+        // expires is written in the appliance's zone: keep its clock time.
+        if (t.status.expires) { parts.push(document.createTextNode(" "), el("span", "until " + t.status.expires.slice(11, 19), "muted")); }
+        cell.replaceChildren(...parts);
+      }
+    } catch (err) { /* offline for a moment: try again at the next tick */ }
+  }, 3000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const trunks = document.getElementById("trunks-admin");
+  if (trunks) { setupTrunkStatus(trunks); }
+});
