@@ -23,58 +23,64 @@ import (
 // running server plays a new upload at the next call, and a call does not
 // query the store for each prompt beyond reading the revision.
 type Library struct {
-	st *store.Store
+	st      *store.Store
+	uploads *store.Cached[*uploadSet] // nil without a store
 
-	mu     sync.Mutex // guards the following fields
-	rev    int64
-	loaded bool
-	index  map[entryKey]bool   // uploads present
-	audio  map[entryKey][]byte // uploads read so far
-	music  []byte              // the built-in music, read once
+	musicOnce sync.Once
+	music     []byte // the built-in music, read once
 }
 
 type entryKey struct{ kind, lang, name string }
 
+// uploadSet is the uploads of one configuration revision: which exist,
+// and the audio of those played so far.
+type uploadSet struct {
+	index map[entryKey]bool // read-only once loaded
+
+	mu    sync.Mutex // guards the following field
+	audio map[entryKey][]byte
+}
+
 // NewLibrary returns a Library over the uploads in st; a nil st serves the
 // built-ins alone.
 func NewLibrary(st *store.Store) *Library {
-	return &Library{st: st}
+	l := &Library{st: st}
+	if st != nil {
+		l.uploads = store.NewCached(st, loadUploads)
+	}
+	return l
 }
 
-// uploads returns the index of uploads, reloaded when the configuration
-// revision changed. It is called with l.mu held.
-func (l *Library) uploads(ctx context.Context) (map[entryKey]bool, error) {
-	if l.st == nil {
-		return nil, nil
-	}
-	rev, err := l.st.ConfigRev(ctx)
+func loadUploads(ctx context.Context, st *store.Store) (*uploadSet, error) {
+	list, err := st.Prompts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if l.loaded && rev == l.rev {
-		return l.index, nil
-	}
-	list, err := l.st.Prompts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l.index, l.audio = map[entryKey]bool{}, map[entryKey][]byte{}
+	set := &uploadSet{index: map[entryKey]bool{}, audio: map[entryKey][]byte{}}
 	for _, p := range list {
-		l.index[entryKey{p.Kind, p.Lang, p.Name}] = true
+		set.index[entryKey{p.Kind, p.Lang, p.Name}] = true
 	}
-	l.rev, l.loaded = rev, true
-	return l.index, nil
+	return set, nil
+}
+
+// current returns the uploads of the current revision (none without a
+// store).
+func (l *Library) current(ctx context.Context) (*uploadSet, error) {
+	if l.uploads == nil {
+		return &uploadSet{}, nil
+	}
+	return l.uploads.Get(ctx)
 }
 
 // upload returns an upload's audio, or nil when there is none.
 func (l *Library) upload(ctx context.Context, k entryKey) ([]byte, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	index, err := l.uploads(ctx)
-	if err != nil || !index[k] {
+	set, err := l.current(ctx)
+	if err != nil || !set.index[k] {
 		return nil, err
 	}
-	if b, ok := l.audio[k]; ok {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if b, ok := set.audio[k]; ok {
 		return b, nil
 	}
 	b, err := l.st.PromptAudio(ctx, k.kind, k.lang, k.name)
@@ -84,7 +90,7 @@ func (l *Library) upload(ctx context.Context, k entryKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.audio[k] = b
+	set.audio[k] = b
 	return b, nil
 }
 
@@ -131,11 +137,7 @@ func (l *Library) Music(ctx context.Context, name string) ([]byte, error) {
 	if name != DefaultMusic {
 		return nil, fmt.Errorf("%w: music %s", ErrNoPrompt, name)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.music == nil {
-		l.music = Music()
-	}
+	l.musicOnce.Do(func() { l.music = Music() })
 	return l.music, nil
 }
 
@@ -155,13 +157,11 @@ func (l *Library) Known(ctx context.Context, lang string) (config.Known, error) 
 	for _, n := range BuiltIn(lang) {
 		k.Prompts[n] = true
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	index, err := l.uploads(ctx)
+	set, err := l.current(ctx)
 	if err != nil {
 		return config.Known{}, fmt.Errorf("prompts: known names: %w", err)
 	}
-	for e := range index {
+	for e := range set.index {
 		switch {
 		case e.kind == KindMusic:
 			k.Music[e.name] = true

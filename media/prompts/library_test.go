@@ -66,7 +66,8 @@ flows:
 // and what may be removed.
 func TestLibraryUploadsOverrideBuiltIns(t *testing.T) {
 	ctx := context.Background()
-	lib, _ := libraryFixture(t)
+	lib, st := libraryFixture(t)
+	cli := NewLibrary(st) // uploads come from another process: the CLI or the panel
 	builtIn, _ := Get("en", Welcome)
 	if got, err := lib.Get(ctx, "en", Welcome); err != nil || !bytes.Equal(got, builtIn) {
 		t.Fatalf("before any upload: %d bytes, %v", len(got), err)
@@ -80,7 +81,7 @@ func TestLibraryUploadsOverrideBuiltIns(t *testing.T) {
 	}
 
 	for _, up := range []struct{ kind, lang, name string }{{KindPrompt, "en", Welcome}, {KindPrompt, "en", "holiday"}, {KindMusic, "ignored", "jazz"}} {
-		e, err := lib.Add(ctx, up.kind, up.lang, up.name, bytes.NewReader(wav16(44100, 2, 1000, 0.5)))
+		e, err := cli.Add(ctx, up.kind, up.lang, up.name, bytes.NewReader(wav16(44100, 2, 1000, 0.5)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +93,7 @@ func TestLibraryUploadsOverrideBuiltIns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTone(t, got, 1000, 0.5) // the upload plays, not the built-in
+	checkTone(t, got, 1000, 0.5) // the upload plays, not the cached built-in
 	if fr, _ := lib.Get(ctx, "fr", Welcome); bytes.Equal(fr, got) {
 		t.Error("the English upload overrides the French built-in too")
 	}
