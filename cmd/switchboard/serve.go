@@ -191,6 +191,10 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	svcCtx, cancelSvc := context.WithCancel(ctx)
 	defer cancelSvc()
 	grp, gctx := errgroup.WithContext(svcCtx)
+	// The calls' appends (CDRs, IVR funnel) share transactions while the
+	// writer runs; the SIP service still finishing calls after it stopped
+	// writes them alone.
+	grp.Go(func() error { return st.RunGroupCommit(gctx) })
 	grp.Go(func() error { return sipSrv.Serve(gctx) })
 	started := false
 	defer func() {

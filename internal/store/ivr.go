@@ -102,13 +102,16 @@ func (s *Store) IVRCalendars(ctx context.Context) ([]IVRCalendar, error) {
 	return out, rows.Err()
 }
 
-// AddFunnelEvent stores one funnel event.
+// AddFunnelEvent stores one funnel event, and returns once it is committed
+// (see RunGroupCommit).
 func (s *Store) AddFunnelEvent(ctx context.Context, e FunnelEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO ivr_funnel (flow, node, face, step, choice, session, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.Flow, e.Node, e.Face, e.Step, e.Choice, e.Session, e.At.Unix())
+	err := s.append(ctx, func(ctx context.Context, exec execer) error {
+		_, err := exec(ctx, sqlAddFunnel, e.Flow, e.Node, e.Face, e.Step, e.Choice, e.Session, e.At.Unix())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: add funnel event %s/%s: %w", e.Flow, e.Node, err)
 	}

@@ -104,24 +104,34 @@ func (c CDR) Duration() time.Duration {
 	return c.EndedAt.Sub(c.AnsweredAt)
 }
 
-// StartCDR records a new call attempt and returns its id.
+// StartCDR records a new call attempt and returns its id. It shares a
+// transaction with other calls' appends while RunGroupCommit runs.
 func (s *Store) StartCDR(ctx context.Context, c CDR) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO cdrs (call_id, caller, callee, started_at) VALUES (?, ?, ?, ?)`,
-		c.CallID, c.Caller, c.Callee, c.StartedAt.UnixMilli())
+	var id int64
+	err := s.append(ctx, func(ctx context.Context, exec execer) error {
+		res, err := exec(ctx, sqlStartCDR, c.CallID, c.Caller, c.Callee, c.StartedAt.UnixMilli())
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: start cdr: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
-// FinishCDR writes the outcome of a call attempt.
+// FinishCDR writes the outcome of a call attempt, and returns once it is
+// committed (see RunGroupCommit).
 func (s *Store) FinishCDR(ctx context.Context, c CDR) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE cdrs SET callee = ?, answered_at = ?, ended_at = ?, disposition = ?, hangup_cause = ?,
-		sip_status = ?, packets_a_to_b = ?, packets_b_to_a = ?, lost_a = ?, lost_b = ?, jitter_a_us = ?, jitter_b_us = ?, codec = ?,
-		trunk = ?, trunk_number = ?, recording = ? WHERE id = ?`,
-		c.Callee, nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
-		c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec,
-		c.Trunk, c.TrunkNumber, c.Recording, c.ID)
+	err := s.append(ctx, func(ctx context.Context, exec execer) error {
+		_, err := exec(ctx, sqlFinishCDR,
+			c.Callee, nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
+			c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec,
+			c.Trunk, c.TrunkNumber, c.Recording, c.ID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: finish cdr %d: %w", c.ID, err)
 	}

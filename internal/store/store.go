@@ -30,7 +30,8 @@ const FileName = "switchboard.db"
 
 // Store wraps the SQLite database of one data directory.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	group groupWriter // see RunGroupCommit
 }
 
 // Open opens (creating if needed) the database in dir and migrates it to the
@@ -51,7 +52,7 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
-	s := &Store{db: db}
+	s := &Store{db: db, group: groupWriter{wake: make(chan struct{}, 1)}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
