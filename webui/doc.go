@@ -6,7 +6,9 @@
 //     transaction; the distributor picks it up at its next poll), trunks
 //     with their live registration status (passwords write-only), routes
 //     (inbound, outbound, emergency numbers, permissions per extension;
-//     the SIP side reloads them at its next poll), web users,
+//     the SIP side reloads them at its next poll), prompts and music on
+//     hold (built-in and uploaded, played in the browser, WAV upload
+//     converted on the way in), web users,
 //     the whole configuration as YAML with validation errors shown at their
 //     line while typing, and a read-only tree of each IVR flow;
 //   - the agent console: presence control, the screen pop of every item
