@@ -1,9 +1,14 @@
 // Command relayload measures the media engine's relay under N concurrent
 // G.711 calls, 20 ms packets both ways, against a bare UDP forwarder run
 // the same way. The phones run in a child process (optionally on other
-// CPUs), so this process's CPU is the relay's alone. Three runs: phones
-// sending straight to each other (the latency floor), the bare forwarder,
-// media.Bridge; each prints CPU per call, loss and latency.
+// CPUs), so this process's CPU is the relay's alone: pin it to one core
+// with taskset, and the CPU per call is a share of that core. The phones
+// first run alone (the latency floor), then the bare forwarder and
+// media.Bridge alternate for -repeat rounds; each run prints CPU per call,
+// loss and latency (a timestamp in the payload at the sender, read at the
+// receiver), and the summary the best and the median of each figure, the
+// engine/bare ratio and the latency the engine adds over the bare
+// forwarder of the same round, with the load average.
 package main
 
 import (
@@ -14,7 +19,10 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -100,14 +108,6 @@ func run(r relay, calls int, warmup, window time.Duration, phonesCPUs string) (r
 	}
 }
 
-// latency prints a percentile, saying when it is past the histogram.
-func latency(d time.Duration) string {
-	if d > maxLatency {
-		return "≥" + maxLatency.String()
-	}
-	return d.String()
-}
-
 func percentile(hist []uint64, total uint64, q float64) time.Duration {
 	want := uint64(float64(total) * q)
 	var n uint64
@@ -120,14 +120,76 @@ func percentile(hist []uint64, total uint64, q float64) time.Duration {
 	return maxLatency + bucket
 }
 
+// loadavg returns the machine's 1-minute load average, as /proc/loadavg
+// says ("?" where there is none).
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// figures are one run's numbers as reported.
+type figures struct {
+	perCall, perPkt, loss, pps float64 // % of a core per call, µs, %, packets/s
+	p50, p99                   time.Duration
+}
+
+func figuresOf(res result, calls int) figures {
+	return figures{
+		perCall: 100 * float64(res.cpu) / float64(res.window) / float64(calls),
+		perPkt:  float64(res.cpu.Microseconds()) / float64(max(res.sent, 1)),
+		loss:    100 * (1 - float64(res.got)/float64(max(res.sent, 1))),
+		pps:     float64(res.sent) / res.window.Seconds(),
+		p50:     res.p50,
+		p99:     res.p99,
+	}
+}
+
+// us prints a latency in microseconds, marking one past the histogram.
+func us(d time.Duration) string {
+	if d > maxLatency {
+		return "≥" + fmt.Sprint(maxLatency.Microseconds())
+	}
+	return fmt.Sprint(d.Microseconds())
+}
+
+// best and median of a sample, lower being better.
+func bestMedian(xs []float64) (float64, float64) {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[0], s[len(s)/2]
+}
+
+// cpusOf returns the CPUs this process may run on, as the kernel lists
+// them ("?" where it does not say).
+func cpusOf() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
+
 func main() {
 	calls := flag.Int("calls", 200, "concurrent calls")
 	window := flag.Duration("duration", 10*time.Second, "measured time of each run")
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time before each run")
+	repeat := flag.Int("repeat", 1, "measure the bare forwarder and the media engine this many times each, alternately, and print the best and the median")
 	portMin := flag.Int("port-min", 30000, "engine RTP port range start")
 	phonesCPUs := flag.String("phones-cpus", "", "run the phones process on these CPUs (taskset -c list); pin this process with taskset yourself")
 	phones := flag.Bool("phones", false, "internal: be the phones process")
-	profile := flag.String("cpuprofile", "", "write this process's CPU profile of the media engine run to this file")
+	profile := flag.String("cpuprofile", "", "write this process's CPU profile of the media engine runs to this file")
 	flag.Parse()
 	if *phones {
 		if err := runPhones(*calls); err != nil {
@@ -136,53 +198,102 @@ func main() {
 		}
 		return
 	}
-
-	eng, err := newEngine(*portMin, *portMin+8*(*calls)+100)
-	if err != nil {
+	if err := measure(*calls, *repeat, *warmup, *window, *portMin, *phonesCPUs, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "relayload:", err)
 		os.Exit(1)
 	}
-	runs := []struct {
-		name string
-		r    relay
-	}{{"phones only", direct{}}, {"bare forwarder", &bare{}}, {"media engine", eng}}
-	fmt.Printf("relayload: %d calls, 2×50 packets/s each, %v measured per run\n", *calls, *window)
-	fmt.Println("CPU/call: this (relay) process's CPU per call as a share of one core")
-	fmt.Println("pkt/s: packets the phones really sent (fewer than 100/s per call when they are starved of CPU); µs/pkt: relay CPU per packet")
-	fmt.Printf("%-15s %10s %9s %8s %10s %10s %10s %10s\n", "run", "CPU/call", "pkt/s", "µs/pkt", "loss", "p50", "p99", "added p99")
-	var floor time.Duration
-	perCall, perPkt := map[string]float64{}, map[string]float64{}
-	for _, x := range runs {
-		if *profile != "" && x.name == "media engine" {
-			f, err := os.Create(*profile)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "relayload:", err)
-				os.Exit(1)
-			}
-			pprof.StartCPUProfile(f)
-			defer f.Close()
+}
+
+// measure runs the phones alone once (the latency floor), then the bare
+// forwarder and the media engine repeat times each, and prints every run
+// and the summary.
+func measure(calls, repeat int, warmup, window time.Duration, portMin int, phonesCPUs, profile string) error {
+	eng, err := newEngine(portMin, portMin+8*calls+100)
+	if err != nil {
+		return err
+	}
+	var prof *os.File
+	if profile != "" {
+		if prof, err = os.Create(profile); err != nil {
+			return err
 		}
-		res, err := run(x.r, *calls, *warmup, *window, *phonesCPUs)
+		defer prof.Close()
+	}
+	fmt.Printf("relayload: %d calls, 2×50 packets/s each, %v measured per run, %d runs each; relay process on CPUs %s (GOMAXPROCS %d), phones on %q; load average %s\n",
+		calls, window, repeat, cpusOf(), runtime.GOMAXPROCS(0), phonesCPUs, loadavg())
+	fmt.Println("CPU/call: the relay process's CPU per call as a share of one core; µs/pkt: its CPU per packet;")
+	fmt.Println("latency: send timestamp in the payload to receipt at the other phone, µs; added: engine minus the bare forwarder of the same round")
+	fmt.Printf("%-15s %5s %10s %9s %8s %9s %8s %8s %6s\n", "run", "round", "CPU/call", "pkt/s", "µs/pkt", "loss", "p50", "p99", "load")
+	show := func(name string, round int, f figures) {
+		fmt.Printf("%-15s %5d %9.4f%% %9.0f %8.2f %8.3f%% %8s %8s %6s\n", name, round, f.perCall, f.pps, f.perPkt, f.loss, us(f.p50), us(f.p99), loadavg())
+	}
+	res, err := run(direct{}, calls, warmup, window, phonesCPUs)
+	if err != nil {
+		return fmt.Errorf("phones only: %w", err)
+	}
+	show("phones only", 0, figuresOf(res, calls))
+	var bares, engines []figures
+	for round := 1; round <= repeat; round++ {
+		res, err := run(&bare{}, calls, warmup, window, phonesCPUs)
+		if err != nil {
+			return fmt.Errorf("bare forwarder: %w", err)
+		}
+		b := figuresOf(res, calls)
+		show("bare forwarder", round, b)
+		if prof != nil {
+			pprof.StartCPUProfile(prof)
+		}
+		res, err = run(eng, calls, warmup, window, phonesCPUs)
 		pprof.StopCPUProfile()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "relayload: %s: %v\n", x.name, err)
-			os.Exit(1)
+			return fmt.Errorf("media engine: %w", err)
 		}
-		if x.name == "phones only" {
-			floor = res.p99
-		}
-		perCall[x.name] = 100 * float64(res.cpu) / float64(res.window) / float64(*calls)
-		loss := 100 * (1 - float64(res.got)/float64(max(res.sent, 1)))
-		added := "n/a"
-		if res.p99 <= maxLatency && floor <= maxLatency {
-			added = (res.p99 - floor).String()
-		}
-		pps := float64(res.sent) / res.window.Seconds()
-		usPerPkt := float64(res.cpu.Microseconds()) / float64(max(res.sent, 1))
-		perPkt[x.name] = usPerPkt
-		fmt.Printf("%-15s %9.4f%% %9.0f %8.2f %9.3f%% %10s %10s %10s\n", x.name, perCall[x.name], pps, usPerPkt, loss, latency(res.p50), latency(res.p99), added)
+		e := figuresOf(res, calls)
+		show("media engine", round, e)
+		bares, engines = append(bares, b), append(engines, e)
 	}
-	if b := perPkt["bare forwarder"]; b > 0 {
-		fmt.Printf("engine/bare CPU per packet: %.2f (target ≤ 1.5)\n", perPkt["media engine"]/b)
+	summarize(bares, engines)
+	return nil
+}
+
+// summarize prints the best and the median of each figure over the
+// rounds; ratios and added latencies are taken within a round.
+func summarize(bare, engine []figures) {
+	pick := func(fs []figures, get func(figures) float64) []float64 {
+		out := make([]float64, len(fs))
+		for i, f := range fs {
+			out[i] = get(f)
+		}
+		return out
 	}
+	paired := func(get func(figures) float64, op func(e, b float64) float64) []float64 {
+		out := make([]float64, len(bare))
+		for i := range bare {
+			out[i] = op(get(engine[i]), get(bare[i]))
+		}
+		return out
+	}
+	ratio := func(e, b float64) float64 { return e / max(b, 1e-9) }
+	minus := func(e, b float64) float64 { return e - b }
+	line := func(what, unit, target string, xs []float64) {
+		b, m := bestMedian(xs)
+		prec := 4
+		if unit == "µs" {
+			prec = 0
+		}
+		fmt.Printf("%-36s best %9.*f%s  median %9.*f%s  %s\n", what, prec, b, unit, prec, m, unit, target)
+	}
+	fmt.Printf("summary over %d rounds (best = lowest):\n", len(bare))
+	line("bare forwarder CPU/call", "%", "", pick(bare, func(f figures) float64 { return f.perCall }))
+	line("media engine CPU/call", "%", "(target ≤ 0.075% of the pinned core)", pick(engine, func(f figures) float64 { return f.perCall }))
+	line("engine/bare CPU per packet", "×", "(target ≤ 1.5)", paired(func(f figures) float64 { return f.perPkt }, ratio))
+	line("bare forwarder loss", "%", "", pick(bare, func(f figures) float64 { return f.loss }))
+	line("media engine loss", "%", "(target < 0.1%)", pick(engine, func(f figures) float64 { return f.loss }))
+	p50 := func(f figures) float64 { return float64(f.p50.Microseconds()) }
+	p99 := func(f figures) float64 { return float64(f.p99.Microseconds()) }
+	line("media engine latency p50", "µs", "", pick(engine, p50))
+	line("media engine latency p99", "µs", "", pick(engine, p99))
+	line("added latency p50 (engine − bare)", "µs", "", paired(p50, minus))
+	line("added latency p99 (engine − bare)", "µs", "(target < 1000 µs)", paired(p99, minus))
+	fmt.Printf("load average at the end: %s (latencies past %v read as %v)\n", loadavg(), maxLatency, maxLatency+bucket)
 }

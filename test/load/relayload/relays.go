@@ -124,10 +124,14 @@ func (r *engine) start(a, b netip.AddrPort) (netip.AddrPort, netip.AddrPort, err
 	return netip.AddrPortFrom(loopback, uint16(x.LocalPort())), netip.AddrPortFrom(loopback, uint16(y.LocalPort())), nil
 }
 
+// stop ends every bridge and frees the sessions; the engine can then
+// carry another run's calls.
 func (r *engine) stop() {
 	r.cancel()
 	r.wg.Wait()
 	for _, s := range r.sessions {
 		s.Close()
 	}
+	r.sessions = nil
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 }
