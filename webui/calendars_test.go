@@ -23,33 +23,28 @@ func init() {
 		{"GET", "/api/v1/calendars", "", ""},
 		{"PUT", "/api/v1/calendars/ycal", "application/json", `{"hours":{"mon-fri":"08:00-12:00"}}`},
 		{"DELETE", "/api/v1/calendars/ycal", "", ""},
+		{"GET", "/admin/widgets", "", ""},
+		{"POST", "/admin/widgets", "application/x-www-form-urlencoded", "name=zw&queue=q&origins=https://z.example.com"},
+		{"POST", "/admin/widgets/zw/delete", "application/x-www-form-urlencoded", ""},
+		{"GET", "/api/v1/widgets", "", ""},
+		{"PUT", "/api/v1/widgets/yw", "application/json", `{"queue":"q","origins":["https://y.example.com"]}`},
+		{"DELETE", "/api/v1/widgets/yw", "", ""},
 	}...)
 }
 
-// TestCalendarsAPI creates, changes and deletes calendars through the REST
-// API: bad input is named by its field, a calendar an hours node uses
-// cannot be deleted (the error names the flow), and the list says whether
-// each calendar is open now, as ivr/calendar decides.
-func TestCalendarsAPI(t *testing.T) {
-	f, _, admin := acdAdminFixture(t)
-	for _, tc := range []struct {
-		name, method, path, body string
-		status                   int
-		errPath, errText         string
-	}{
-		{"unknown zone", "PUT", "/api/v1/calendars/shop", `{"timezone":"Mars/Olympus","hours":{"mon":"09:00-12:00"}}`, 422, "timezone", "Mars/Olympus"},
-		{"bad days", "PUT", "/api/v1/calendars/shop", `{"hours":{"monday-friday":"09:00-12:00"}}`, 422, "hours.monday-friday", ""},
-		{"bad hours", "PUT", "/api/v1/calendars/shop", `{"hours":{"mon":"9h-12h"}}`, 422, "hours.mon", ""},
-		{"hours backwards", "PUT", "/api/v1/calendars/shop", `{"hours":{"mon":"18:00-09:00"}}`, 422, "hours", "ends before it starts"},
-		{"bad holiday", "PUT", "/api/v1/calendars/shop", `{"holidays":["25/12/2026"]}`, 422, "holidays", ""},
-		{"bad exception", "PUT", "/api/v1/calendars/shop", `{"exceptions":{"2026-12-24":"morning"}}`, 422, "exceptions.2026-12-24", ""},
-		{"unknown field", "PUT", "/api/v1/calendars/shop", `{"opens":"9"}`, 400, "(body)", ""},
-		{"bad name", "PUT", "/api/v1/calendars/Shop!", `{}`, 422, "name", ""},
-		{"create", "PUT", "/api/v1/calendars/shop", `{"timezone":"America/New_York","hours":{"mon-sat":"10:00-19:00"},"holidays":["2026-12-25"],"exceptions":{"2026-12-24":"10:00-14:00"}}`, 201, "", ""},
-		{"change", "PUT", "/api/v1/calendars/shop", `{"name":"shop","timezone":"America/New_York","hours":{"mon-fri":"10:00-19:00"}}`, 200, "", ""},
-		{"used by a flow", "DELETE", "/api/v1/calendars/office", "", 409, "flows[0].nodes.hours.calendar", "flow main node hours"},
-		{"unknown", "DELETE", "/api/v1/calendars/nope", "", 404, "", ""},
-	} {
+// entryCase is one JSON request to an admin API and what must come back:
+// the status and, for a refusal, the field path named (and a text in the
+// body).
+type entryCase struct {
+	name, method, path, body string
+	status                   int
+	errPath, errText         string
+}
+
+// runEntryCases sends each case as admin, in order, as a subtest.
+func runEntryCases(t *testing.T, f *fixture, admin session, cases []entryCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := f.do(t, admin, tc.method, tc.path, "application/json", tc.body, true)
 			if w.Code != tc.status {
@@ -62,6 +57,39 @@ func TestCalendarsAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// formPoster returns a function that posts a form as admin (with the
+// CSRF field) and returns the status and body.
+func formPoster(t *testing.T, f *fixture, admin session) func(path string, form url.Values) (int, string) {
+	return func(path string, form url.Values) (int, string) {
+		t.Helper()
+		form.Set("csrf", admin.csrf)
+		res := f.do(t, admin, "POST", path, "application/x-www-form-urlencoded", form.Encode(), false).Result()
+		return res.StatusCode, readAll(t, res)
+	}
+}
+
+// TestCalendarsAPI creates, changes and deletes calendars through the REST
+// API: bad input is named by its field, a calendar an hours node uses
+// cannot be deleted (the error names the flow), and the list says whether
+// each calendar is open now, as ivr/calendar decides.
+func TestCalendarsAPI(t *testing.T) {
+	f, _, admin := acdAdminFixture(t)
+	runEntryCases(t, f, admin, []entryCase{
+		{"unknown zone", "PUT", "/api/v1/calendars/shop", `{"timezone":"Mars/Olympus","hours":{"mon":"09:00-12:00"}}`, 422, "timezone", "Mars/Olympus"},
+		{"bad days", "PUT", "/api/v1/calendars/shop", `{"hours":{"monday-friday":"09:00-12:00"}}`, 422, "hours.monday-friday", ""},
+		{"bad hours", "PUT", "/api/v1/calendars/shop", `{"hours":{"mon":"9h-12h"}}`, 422, "hours.mon", ""},
+		{"hours backwards", "PUT", "/api/v1/calendars/shop", `{"hours":{"mon":"18:00-09:00"}}`, 422, "hours", "ends before it starts"},
+		{"bad holiday", "PUT", "/api/v1/calendars/shop", `{"holidays":["25/12/2026"]}`, 422, "holidays", ""},
+		{"bad exception", "PUT", "/api/v1/calendars/shop", `{"exceptions":{"2026-12-24":"morning"}}`, 422, "exceptions.2026-12-24", ""},
+		{"unknown field", "PUT", "/api/v1/calendars/shop", `{"opens":"9"}`, 400, "(body)", ""},
+		{"bad name", "PUT", "/api/v1/calendars/Shop!", `{}`, 422, "name", ""},
+		{"create", "PUT", "/api/v1/calendars/shop", `{"timezone":"America/New_York","hours":{"mon-sat":"10:00-19:00"},"holidays":["2026-12-25"],"exceptions":{"2026-12-24":"10:00-14:00"}}`, 201, "", ""},
+		{"change", "PUT", "/api/v1/calendars/shop", `{"name":"shop","timezone":"America/New_York","hours":{"mon-fri":"10:00-19:00"}}`, 200, "", ""},
+		{"used by a flow", "DELETE", "/api/v1/calendars/office", "", 409, "flows[0].nodes.hours.calendar", "flow main node hours"},
+		{"unknown", "DELETE", "/api/v1/calendars/nope", "", 404, "", ""},
+	})
 
 	w := f.do(t, admin, "GET", "/api/v1/calendars", "", "", false)
 	var list []map[string]any
@@ -101,12 +129,7 @@ func TestCalendarsAPI(t *testing.T) {
 // uses is refused with the flow's name.
 func TestCalendarsPage(t *testing.T) {
 	f, _, admin := acdAdminFixture(t)
-	post := func(path string, form url.Values) (int, string) {
-		t.Helper()
-		form.Set("csrf", admin.csrf)
-		res := f.do(t, admin, "POST", path, "application/x-www-form-urlencoded", form.Encode(), false).Result()
-		return res.StatusCode, readAll(t, res)
-	}
+	post := formPoster(t, f, admin)
 	page := f.do(t, admin, "GET", "/admin/calendars", "", "", false).Body.String()
 	if !strings.Contains(page, `<tr data-calendar="office">`) || !strings.Contains(page, `data-f="open"`) {
 		t.Fatalf("calendars page without office:\n%s", page)
