@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
+	"github.com/switchboard-cc/switchboard/media/prompts"
 )
 
 // errNoEntry is returned when an agent or queue to delete does not exist.
@@ -56,7 +57,11 @@ func (s *Server) editConfig(ctx context.Context, sections []string, change func(
 	if err != nil {
 		return fmt.Errorf("webui: export: %w", err)
 	}
-	if _, err := config.Parse(full); err != nil {
+	known, err := s.library().Known(ctx, prompts.DefaultLanguage)
+	if err != nil {
+		return err
+	}
+	if _, err := config.ParseWith(full, known); err != nil {
 		return relativeErrors(err, section, index)
 	}
 	part, err := sectionsYAML(full, sections)

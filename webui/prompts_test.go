@@ -124,6 +124,13 @@ func TestPromptUploadPlayAndRemove(t *testing.T) {
 	if w := f.do(t, admin, "PUT", "/api/v1/config", "application/yaml", promptsYAML, true); w.Code != http.StatusNoContent {
 		t.Fatalf("import after the uploads: %d %s", w.Code, w.Body)
 	}
+	w = f.do(t, admin, "PUT", "/api/v1/queues/support", "application/json", `{"members":[],"music":"rock"}`, true)
+	if w.Code != http.StatusUnprocessableEntity || !hasPath(decodeErrors(t, w.Body.Bytes()), "music") {
+		t.Errorf("queue with unknown music: %d %s", w.Code, w.Body)
+	}
+	if w := f.do(t, admin, "PUT", "/api/v1/queues/sales", "application/json", `{"music":"jazz"}`, true); w.Code != http.StatusCreated {
+		t.Errorf("queue with uploaded music: %d %s", w.Code, w.Body)
+	}
 	w = f.do(t, admin, "GET", "/api/v1/prompts", "", "", false)
 	var list []promptView
 	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
@@ -168,7 +175,7 @@ func TestPromptUploadPlayAndRemove(t *testing.T) {
 		says   string
 	}{
 		{"/api/v1/prompts/en/holiday", 409, "prompt en/holiday is used by flow main node closed"},
-		{"/api/v1/prompts/music/jazz", 409, "music jazz is used by queue support"},
+		{"/api/v1/prompts/music/jazz", 409, "music jazz is used by queue sales, queue support"},
 		{"/api/v1/prompts/en/welcome", 404, "not found"},
 	} {
 		if w := f.do(t, admin, "DELETE", tc.path, "", "", true); w.Code != tc.status || !strings.Contains(w.Body.String(), tc.says) {
