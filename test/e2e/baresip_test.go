@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/peertest"
 )
@@ -22,14 +20,7 @@ func TestTwoBaresipPhonesTalkThroughTheAppliance(t *testing.T) {
 	alice.WaitRegistered()
 	bob.WaitRegistered()
 
-	alice.Command("dial", fmt.Sprintf("sip:1002@127.0.0.1:%d", srv.sipPort))
-	alice.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
-	bob.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
-	time.Sleep(3 * time.Second) // let audio flow both ways
-	alice.Command("hangup", "")
-	bob.WaitFor("CALL_CLOSED", 15*time.Second, peertest.EventType("CALL_CLOSED"))
-	alice.Stop()
-	bob.Stop()
+	talk(srv.sipPort, alice, bob, "1002")
 
 	// Skip the first half second (jitter buffer start) and check each side
 	// heard the other's tone, not its own.

@@ -38,14 +38,7 @@ func TestRecordedExtension(t *testing.T) {
 	bob := peertest.StartBaresip(t, "1002", "bob-pass22", srv.sipPort, callerTone)
 	alice.WaitRegistered()
 	bob.WaitRegistered()
-	bob.Command("dial", fmt.Sprintf("sip:1001@127.0.0.1:%d", srv.sipPort))
-	bob.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
-	alice.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
-	time.Sleep(3 * time.Second) // let audio flow both ways
-	bob.Command("hangup", "")
-	alice.WaitFor("CALL_CLOSED", 15*time.Second, peertest.EventType("CALL_CLOSED"))
-	alice.Stop()
-	bob.Stop()
+	talk(srv.sipPort, bob, alice, "1001")
 
 	cdr := lastCDR(t, data)
 	if cdr["caller"] != "1002" || cdr["callee"] != "1001" || cdr["recording"] == "" {
@@ -84,6 +77,20 @@ func TestRecordedExtension(t *testing.T) {
 			t.Errorf("%s channel: %.0f Hz at %.2f, %.0f Hz at %.2f: want its own phone's tone alone", ch.name, ch.want, got, ch.another, wrong)
 		}
 	}
+}
+
+// talk has caller dial number on the appliance at sipPort, lets the two
+// phones talk for 3 s once both see the call established, hangs up on the
+// caller's side and stops both phones once the callee saw the end.
+func talk(sipPort int, caller, callee *peertest.Baresip, number string) {
+	caller.Command("dial", fmt.Sprintf("sip:%s@127.0.0.1:%d", number, sipPort))
+	caller.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	callee.WaitFor("CALL_ESTABLISHED", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	time.Sleep(3 * time.Second) // let audio flow both ways
+	caller.Command("hangup", "")
+	callee.WaitFor("CALL_CLOSED", 15*time.Second, peertest.EventType("CALL_CLOSED"))
+	caller.Stop()
+	callee.Stop()
 }
 
 // stereo splits a 16-bit stereo WAV with a 44-byte header into its
