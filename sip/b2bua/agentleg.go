@@ -191,8 +191,9 @@ func agentInvite(b *B2BUA, bind registrar.Binding, ext, from, display string, of
 // Bridge connects the caller and the agent until ctx ends (the caller or
 // the agent hung up: the call's context ends either way) and then hangs
 // the agent up if the agent is still there. The call's CDR names the agent's
-// extension as the callee. With record, the conversation is recorded as a
-// stereo WAV (caller left, agent right) named in the CDR.
+// extension as the callee. With record (the queue's setting), or when the
+// caller's or the agent's extension is recorded, the conversation is
+// recorded as a stereo WAV (caller left, agent right) named in the CDR.
 func (l *AgentLeg) Bridge(ctx context.Context, record bool) error {
 	c := l.c
 	c.mu.Lock()
@@ -206,7 +207,7 @@ func (l *AgentLeg) Bridge(ctx context.Context, record bool) error {
 	c.mu.Unlock()
 	c.b.track(c.bID, c)
 	defer c.b.untrack(c.bID)
-	if record {
+	if record || c.recorded() {
 		stop := c.record(l.sess)
 		defer stop()
 	}
