@@ -25,7 +25,9 @@ type acdPage struct {
 	Form       acdForm
 	Channels   []string
 	Strategies []string
-	Live       bool
+	// Music names the uploaded music a queue may hold callers with.
+	Music []string
+	Live  bool
 }
 
 // acdForm is an agent or queue as the form shows it.
@@ -50,10 +52,15 @@ func (s *Server) renderACD(w http.ResponseWriter, r *http.Request, status int, p
 		s.serverError(w, r, err)
 		return
 	}
+	music, err := s.uploadedMusic(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	d.Nav = page
 	d.Title = map[string]string{sectionAgents: "Agents", sectionQueues: "Queues"}[page]
 	d.Data = acdPage{Agents: agents, Queues: queues, Extensions: exts, Form: form, Channels: config.Channels,
-		Strategies: config.Strategies, Live: s.cfg.Live != nil}
+		Strategies: config.Strategies, Music: music, Live: s.cfg.Live != nil}
 	s.render(w, r, status, page, d)
 }
 
@@ -229,6 +236,7 @@ func (s *Server) queueSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Strategy, q.Members, q.Skills = p.text("strategy"), p.list("members"), p.skills("skills")
 	q.Record = r.PostFormValue("record") != ""
+	q.Music = p.text("music")
 	q.WrapUp = p.duration("wrap_up")
 	for field, dst := range map[string]*config.Duration{"ring_timeout": &q.RingTimeout, "service_level": &q.ServiceLevel, "max_wait": &q.MaxWait} {
 		*dst = 0

@@ -63,6 +63,21 @@ func (s *Server) parseKnownConfig(ctx context.Context, data []byte) (*config.Fil
 	return parseConfig(data, known)
 }
 
+// uploadedMusic returns the names of the uploaded music, sorted.
+func (s *Server) uploadedMusic(ctx context.Context) ([]string, error) {
+	entries, err := s.library().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Kind == prompts.KindMusic && e.Uploaded && e.Name != prompts.DefaultMusic {
+			out = append(out, e.Name)
+		}
+	}
+	return out, nil
+}
+
 // promptView is a prompt or music as the panel lists it, with the URL
 // that plays it.
 type promptView struct {

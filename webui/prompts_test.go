@@ -131,6 +131,13 @@ func TestPromptUploadPlayAndRemove(t *testing.T) {
 	if w := f.do(t, admin, "PUT", "/api/v1/queues/sales", "application/json", `{"music":"jazz"}`, true); w.Code != http.StatusCreated {
 		t.Errorf("queue with uploaded music: %d %s", w.Code, w.Body)
 	}
+	w = f.do(t, admin, "POST", "/admin/queues", "application/x-www-form-urlencoded", "name=sales&music=rock", true)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `no music named &#34;rock&#34;`) {
+		t.Errorf("queue form with unknown music: %d", w.Code)
+	}
+	if page := f.do(t, admin, "GET", "/admin/queues?edit=sales", "", "", false).Body.String(); !strings.Contains(page, `<option selected>jazz</option>`) {
+		t.Error("the queue form does not offer the uploaded music, chosen")
+	}
 	w = f.do(t, admin, "GET", "/api/v1/prompts", "", "", false)
 	var list []promptView
 	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
