@@ -101,6 +101,9 @@ func run(r relay, calls int, warmup, window time.Duration, phonesCPUs string) (r
 		case "stopped":
 			res.cpu, res.window = cpuTime()-startCPU, time.Since(start)
 		case "done":
+			if rep.Window > 0 {
+				res.cpu, res.window = rep.CPU, rep.Window
+			}
 			res.sent, res.got = rep.Sent, rep.Got
 			res.p50, res.p99 = percentile(rep.Hist, rep.Got, 0.50), percentile(rep.Hist, rep.Got, 0.99)
 			return res, nil

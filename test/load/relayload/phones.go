@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +44,34 @@ type report struct {
 	Event     string // "measuring", "stopped", then "done"
 	Sent, Got uint64
 	Hist      []uint64 `json:",omitempty"`
+	// Window is the measured time by the phones' clock, CPU what the
+	// relay (parent) process used in it, read from /proc: a relay starved
+	// of CPU reads the events late, so its own clock would mislead. Zero
+	// where /proc does not say.
+	Window, CPU time.Duration `json:",omitempty"`
+}
+
+// parentCPU returns the CPU time the parent process has used, from
+// /proc/PID/stat (utime and stime, in clock ticks of 10 ms).
+func parentCPU() (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", os.Getppid()))
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 > len(b) {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+2:])) // from field 3, the state
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, true
 }
 
 // phone is one end of a call: it sends packets stamped with their send time
@@ -148,9 +179,13 @@ func runPhones(calls int) error {
 		})
 	}
 	time.Sleep(p.Warmup)
-	from.Store(time.Now().UnixNano())
+	start := time.Now()
+	cpu0, cpuOK := parentCPU()
+	from.Store(start.UnixNano())
 	out.Encode(report{Event: "measuring"})
 	send.Wait()
+	cpu1, cpuOK1 := parentCPU()
+	window := time.Since(start)
 	out.Encode(report{Event: "stopped"})
 	time.Sleep(300 * time.Millisecond) // let the last packets arrive
 	for _, ph := range phones {
@@ -158,6 +193,9 @@ func runPhones(calls int) error {
 	}
 	recv.Wait()
 	r := report{Event: "done", Hist: make([]uint64, maxLatency/bucket+1)}
+	if cpuOK && cpuOK1 {
+		r.Window, r.CPU = window, cpu1-cpu0
+	}
 	for _, ph := range phones {
 		r.Sent += ph.sent.Load()
 		r.Got += ph.received.Load()
