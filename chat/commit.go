@@ -3,12 +3,18 @@ package chat
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // maxBatch bounds how many messages one transaction commits.
 const maxBatch = 512
+
+// checkpointEvery is how many commits lead to a WAL checkpoint beside the
+// committer (a commit writes three or four pages to the WAL: about the
+// 1,000 pages at which SQLite would checkpoint in a commit).
+const checkpointEvery = 256
 
 // commitReq is one message waiting for the committer.
 type commitReq struct {
@@ -23,11 +29,34 @@ type commitRes struct {
 
 // commitLoop is the group committer: it writes every message waiting at
 // once in one transaction, so a thousand visitors writing at once cost a
-// few commits rather than a thousand (and no SQLite busy-wait sleeps). It
-// runs until ctx ends.
-func (s *Server) commitLoop(ctx context.Context) {
+// few commits rather than a thousand (and no SQLite busy-wait sleeps). Its
+// commits run no WAL checkpoint: every checkpointEvery commits it asks the
+// checkpointer, a goroutine of its own, for one. It runs until ctx ends,
+// then closes w.
+func (s *Server) commitLoop(ctx context.Context, w *store.ChatWriter) {
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()
+		if err := w.Close(); err != nil {
+			s.log.Warn("chat: closing the committer", "err", err)
+		}
+	}()
+	kick := make(chan struct{}, 1)
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-kick:
+			}
+			if err := w.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("chat: WAL checkpoint", "err", err)
+			}
+		}
+	})
 	batch := make([]commitReq, 0, maxBatch)
-	for {
+	msgs := make([]store.NewChatMessage, 0, maxBatch)
+	for commits := 1; ; commits++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -43,17 +72,23 @@ func (s *Server) commitLoop(ctx context.Context) {
 				break drain
 			}
 		}
-		msgs := make([]store.NewChatMessage, len(batch))
-		for i, r := range batch {
-			msgs[i] = r.msg
+		msgs = msgs[:0]
+		for _, r := range batch {
+			msgs = append(msgs, r.msg)
 		}
-		added, err := s.st.AddChatMessages(ctx, msgs)
+		added, err := w.Add(ctx, msgs)
 		for i, r := range batch {
 			res := commitRes{err: err}
 			if err == nil {
 				res.added = added[i]
 			}
 			r.reply <- res
+		}
+		if commits%checkpointEvery == 0 {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

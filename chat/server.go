@@ -96,8 +96,13 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, dist Dis
 		s.cancel()
 		return nil, err
 	}
+	w, err := st.ChatWriter(ctx)
+	if err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("chat: %w", err)
+	}
 	s.commits = make(chan commitReq, maxBatch)
-	s.done.Go(func() { s.commitLoop(s.ctx) })
+	s.done.Go(func() { s.commitLoop(s.ctx, w) })
 	dist.Handle(acd.Chat, s)
 	return s, nil
 }

@@ -120,38 +120,125 @@ type AddedChatMessage struct {
 	Dup     bool
 }
 
+// insertChatMessage adds one message with the next sequence number of its
+// session, returning that number, or no row for a client id stored before.
+const insertChatMessage = `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
+	VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)
+	ON CONFLICT (session_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING seq`
+
 // AddChatMessages commits every message of batch in one transaction (a
 // group commit), each with the next sequence number of its session, and
 // returns them as stored, in batch order.
 func (s *Store) AddChatMessages(ctx context.Context, batch []NewChatMessage) ([]AddedChatMessage, error) {
-	out := make([]AddedChatMessage, len(batch))
+	var out []AddedChatMessage
 	err := s.Update(ctx, func(tx *Tx) error {
-		ins, err := tx.tx.PrepareContext(ctx, `INSERT INTO chat_messages (session_id, seq, sender, agent, body, at, client_id)
-			VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)
-			ON CONFLICT (session_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING seq`)
+		ins, err := tx.tx.PrepareContext(ctx, insertChatMessage)
 		if err != nil {
 			return fmt.Errorf("store: add chat messages: %w", err)
 		}
 		defer ins.Close()
-		for i, n := range batch {
-			m := n.Message
-			err := ins.QueryRowContext(ctx, n.Session, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
-			if errors.Is(err, sql.ErrNoRows) {
-				// A resend of a stored message: return the stored one.
-				var at int64
-				err = tx.tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
-					n.Session, m.ClientID).Scan(&m.Seq, &m.Sender, &m.Agent, &m.Body, &at, &m.ClientID)
-				m.At = time.UnixMilli(at)
-				out[i].Dup = true
-			}
-			if err != nil {
-				return fmt.Errorf("store: add chat message %s: %w", n.Session, err)
-			}
-			out[i].Message = m
-		}
-		return nil
+		out, err = addChatMessages(ctx, tx.tx, ins, batch)
+		return err
 	})
 	return out, err
+}
+
+func addChatMessages(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, batch []NewChatMessage) ([]AddedChatMessage, error) {
+	out := make([]AddedChatMessage, len(batch))
+	for i, n := range batch {
+		m := n.Message
+		err := ins.QueryRowContext(ctx, n.Session, m.Sender, m.Agent, m.Body, m.At.UnixMilli(), m.ClientID).Scan(&m.Seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			// A resend of a stored message: return the stored one.
+			var at int64
+			err = tx.QueryRowContext(ctx, `SELECT seq, sender, agent, body, at, client_id FROM chat_messages WHERE session_id = ? AND client_id = ?`,
+				n.Session, m.ClientID).Scan(&m.Seq, &m.Sender, &m.Agent, &m.Body, &at, &m.ClientID)
+			m.At = time.UnixMilli(at)
+			out[i].Dup = true
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: add chat message %s: %w", n.Session, err)
+		}
+		out[i].Message = m
+	}
+	return out, nil
+}
+
+// ChatWriter is the chat server's group committer's way to the store: one
+// connection of its own, its statement prepared once, and commits that
+// never run a WAL checkpoint (SQLite runs one in the commit that takes the
+// WAL past 1,000 pages, copying pages and syncing the database file while
+// every message of the batch waits for its ack): Checkpoint does it apart.
+// Commits stay durable against a crash of the process (WAL,
+// synchronous=NORMAL: the WAL is written before the commit returns). A
+// ChatWriter is for one goroutine at a time.
+type ChatWriter struct {
+	db   *sql.DB
+	conn *sql.Conn
+	ins  *sql.Stmt
+}
+
+// ChatWriter returns a writer holding one of the store's connections until
+// Close.
+func (s *Store) ChatWriter(ctx context.Context) (*ChatWriter, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: chat writer: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: chat writer: %w", err)
+	}
+	// Prepared on the pool, so that each transaction of conn reuses conn's
+	// copy (a statement prepared on the Conn is prepared again in each).
+	ins, err := s.db.PrepareContext(ctx, insertChatMessage)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: chat writer: %w", err)
+	}
+	return &ChatWriter{db: s.db, conn: conn, ins: ins}, nil
+}
+
+// Add commits every message of batch in one transaction, like
+// Store.AddChatMessages.
+func (w *ChatWriter) Add(ctx context.Context, batch []NewChatMessage) ([]AddedChatMessage, error) {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	out, err := addChatMessages(ctx, tx, tx.StmtContext(ctx, w.ins), batch)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: commit: %w", err)
+	}
+	return out, nil
+}
+
+// Checkpoint copies what the WAL holds into the database without waiting
+// for readers or writers (a passive checkpoint), on another connection
+// than the writer's: run it now and then beside the commits.
+func (w *ChatWriter) Checkpoint(ctx context.Context) error {
+	if _, err := w.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Close gives the connection back to the store, checkpointing as usual
+// again.
+func (w *ChatWriter) Close() error {
+	w.ins.Close()
+	_, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_autocheckpoint = 1000`)
+	if cerr := w.conn.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: chat writer: %w", err)
+	}
+	return nil
 }
 
 // AddChatMessage commits m to session id; see AddChatMessages.

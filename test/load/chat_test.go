@@ -2,269 +2,249 @@
 package load
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-	"golang.org/x/sync/errgroup"
-
-	"github.com/switchboard-cc/switchboard/acd"
-	"github.com/switchboard-cc/switchboard/chat"
-	"github.com/switchboard-cc/switchboard/internal/config"
-	"github.com/switchboard-cc/switchboard/internal/customer"
-	"github.com/switchboard-cc/switchboard/internal/store"
+	"golang.org/x/sys/unix"
 )
 
 var (
 	chatConns    = flag.Int("chat.conns", 0, "concurrent visitor connections for TestChatLoad (0 skips it)")
-	chatDuration = flag.Duration("chat.duration", 10*time.Second, "how long visitors exchange messages")
+	chatDuration = flag.Duration("chat.duration", 10*time.Second, "how long visitors and agents exchange messages")
 	chatInterval = flag.Duration("chat.interval", time.Second, "time between two messages of one visitor")
+	chatCPUs     = flag.String("chat.cpus", "auto", `"SERVER:GENERATOR" CPU lists (taskset -c) for the server process and this one; "auto" is "0:1" on a machine of two CPUs or more with taskset, "" pins nothing`)
+	chatProfile  = flag.String("chat.profile", "", "directory to write the chat server's CPU, mutex and block profiles of the exchange into")
 )
 
-const origin = "https://shop.example"
-
-// TestChatLoad opens -chat.conns visitor WebSockets to an in-process chat
-// server on a real store, each chat routed by the distributor to one of
-// conns/4 agents (four chats each) and accepted, then every visitor sends a message each -chat.interval for
-// -chat.duration. It reports the visitor's send→ack latency (the message
-// committed) and send→agent latency, p50 and p99, and the heap and stack
-// per connection (server and client sides together).
+// TestChatLoad measures web chat message latency at -chat.conns concurrent
+// visitor connections, against a baseline taken in the same run.
+//
+// The server runs in a process of its own (this test binary run again, see
+// serveLoad), pinned to other CPUs than the generator's (-chat.cpus), so
+// that the generator does not take the server's CPU; both share the machine
+// with whatever else runs, so the load average is printed with the figures
+// and the chat is read against the baseline.
+//
+// The baseline is a bare WebSocket echo server over loopback, through the
+// same library, the same number of connections sending the same number of
+// messages a second as the chat phase does (visitors and agents together).
+//
+// The chat phase opens the visitor connections to a chat server on a real
+// store (SQLite on disk, each message committed before it is acknowledged);
+// the distributor routes each chat to one of conns/4 agents (four chats
+// each), who accept. Each visitor then sends a message every -chat.interval
+// for -chat.duration (staggered), and the agent holding the chat answers
+// each one. It reports p50/p99/max of visitor send→ack (committed), visitor
+// send→agent, agent send→ack and agent send→visitor, the server's memory
+// per connection and its CPU per message.
 //
 //	go test ./test/load -run TestChatLoad -chat.conns=1000 -chat.duration=10s -v
 func TestChatLoad(t *testing.T) {
+	if mode := os.Getenv(serverEnv); mode != "" {
+		serveLoad(t, mode, *chatConns)
+		return
+	}
 	n := *chatConns
 	if n == 0 {
 		t.Skip("load generator: give -chat.conns=N")
 	}
-	ctx := t.Context()
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	srvCPUs, genCPUs := cpuSplit(t, *chatCPUs)
+	if genCPUs != "" {
+		pinSelf(t, genCPUs)
 	}
-	defer st.Close()
-	dir, err := customer.New(st, customer.Config{})
-	if err != nil {
-		t.Fatal(err)
+	t.Logf("server CPUs %q, generator CPUs %q (GOMAXPROCS %d), %d visitors, one message each per %v for %v",
+		srvCPUs, genCPUs, runtime.GOMAXPROCS(0), n, *chatInterval, *chatDuration)
+
+	// Visitors and agents each send one message per interval: the echo
+	// clients send two each.
+	echo := runServer(t, "echo", n, srvCPUs, false)
+	eres := runEcho(t, echo, n, *chatInterval/2, *chatDuration)
+	echo.stop()
+
+	srv := runServer(t, "chat", n, srvCPUs, *chatProfile != "")
+	cres := runChat(t, srv, n, *chatInterval, *chatDuration)
+	srv.stop()
+
+	eres.log(t)
+	cres.log(t)
+	e99 := eres.lat["echo"].pct(99)
+	for _, k := range []string{"visitor→agent", "agent→visitor"} {
+		l := cres.lat[k]
+		t.Logf("%s p99 %v = %.1f× the echo's p99", k, l.pct(99), float64(l.pct(99))/float64(max(e99, time.Microsecond)))
 	}
-	// The distributor: n/4 agents, available, four chats each (capacity
-	// 100, a chat is 25).
-	agents := (n + 3) / 4
-	dist := acd.New(acd.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	q := config.Queue{Name: "support"}
-	var as []config.Agent
-	for i := range agents {
-		name := fmt.Sprintf("agent%04d", i)
-		q.Members = append(q.Members, name)
-		as = append(as, config.Agent{Name: name})
-	}
-	dist.SetConfig([]config.Queue{q}, as)
-	for _, a := range as {
-		if err := dist.SetPresence(ctx, a.Name, acd.Presence{State: acd.Available}); err != nil {
-			t.Fatal(err)
+	for k, l := range cres.lat {
+		if l.count() != l.sent {
+			t.Errorf("%s: %d of %d messages sent did not arrive", k, l.sent-l.count(), l.sent)
 		}
-	}
-	srv, err := chat.New(ctx, st, dir, dist, chat.Config{
-		Widgets:          []chat.Widget{{Name: "website", Queue: "support", Origins: []string{origin}}},
-		AgentFromRequest: func(r *http.Request) (string, bool) { a := r.Header.Get("X-Agent"); return a, a != "" },
-		MaxConnsPerIP:    n + 1,
-		Rate:             100,
-		Burst:            100,
-		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/chat/", http.StripPrefix("/chat", srv.Handler()))
-	mux.Handle("/agent/", http.StripPrefix("/agent", srv.AgentHandler()))
-	hs := httptest.NewServer(mux)
-	defer hs.Close()
-	defer srv.Close()
-	wsBase := "ws" + strings.TrimPrefix(hs.URL, "http")
-
-	var before runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-
-	// Agents accept every offer and record when visitor messages arrive.
-	var mu sync.Mutex
-	arrived := map[string]time.Time{} // cid → arrival at the agent
-	g, gctx := errgroup.WithContext(ctx)
-	agentCtx, stopAgents := context.WithCancel(gctx)
-	defer stopAgents()
-	for i := range agents {
-		ws, _, err := websocket.Dial(ctx, wsBase+"/agent/ws", &websocket.DialOptions{HTTPHeader: http.Header{"X-Agent": {fmt.Sprintf("agent%04d", i)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.CloseNow()
-		g.Go(func() error {
-			for {
-				_, data, err := ws.Read(agentCtx)
-				if err != nil {
-					return nil
-				}
-				var f struct {
-					Type string `json:"type"`
-					Chat json.RawMessage
-					Msg  struct {
-						CID string `json:"cid"`
-					} `json:"msg"`
-				}
-				if json.Unmarshal(data, &f) != nil {
-					continue
-				}
-				switch f.Type {
-				case "offer":
-					var c struct {
-						ID string `json:"id"`
-					}
-					json.Unmarshal(f.Chat, &c)
-					ws.Write(agentCtx, websocket.MessageText, fmt.Appendf(nil, `{"type":"accept","chat":%q}`, c.ID))
-				case "msg":
-					mu.Lock()
-					arrived[f.Msg.CID] = time.Now()
-					mu.Unlock()
-				}
-			}
-		})
-	}
-
-	// Visitors: connect, fill the form, wait to be active.
-	type visitor struct {
-		ws   *websocket.Conn
-		sent map[string]time.Time
-		ack  []time.Duration
-	}
-	vs := make([]*visitor, n)
-	setup := time.Now()
-	var sg errgroup.Group
-	sg.SetLimit(50)
-	for i := range vs {
-		sg.Go(func() error {
-			ws, _, err := websocket.Dial(ctx, wsBase+"/chat/ws?widget=website", &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}}})
-			if err != nil {
-				return err
-			}
-			v := &visitor{ws: ws, sent: map[string]time.Time{}}
-			vs[i] = v
-			ws.Write(ctx, websocket.MessageText, []byte(`{"type":"hello"}`))
-			ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"type":"start","name":"Visitor %d"}`, i))
-			for {
-				_, data, err := ws.Read(ctx)
-				if err != nil {
-					return err
-				}
-				if strings.Contains(string(data), `"state":"active"`) {
-					return nil
-				}
-			}
-		})
-	}
-	if err := sg.Wait(); err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	t.Logf("%d chats active with %d agents in %v", n, agents, time.Since(setup).Round(time.Millisecond))
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	t.Logf("memory per connection (both sides, %d visitor + %d agent websockets): heap %.1f KiB, stacks %.1f KiB, goroutines %d",
-		n, agents, float64(after.HeapInuse-before.HeapInuse)/1024/float64(n+agents),
-		float64(after.StackInuse-before.StackInuse)/1024/float64(n+agents), runtime.NumGoroutine())
-
-	// Exchange: each visitor sends every interval, staggered, and reads acks.
-	runCtx, stop := context.WithTimeout(ctx, *chatDuration)
-	defer stop()
-	var vg sync.WaitGroup
-	for i, v := range vs {
-		vg.Go(func() {
-			readDone := make(chan struct{})
-			var vmu sync.Mutex
-			go func() {
-				defer close(readDone)
-				for {
-					_, data, err := v.ws.Read(ctx)
-					if err != nil {
-						return
-					}
-					var f struct {
-						Type string `json:"type"`
-						CID  string `json:"cid"`
-					}
-					if json.Unmarshal(data, &f) == nil && f.Type == "ack" {
-						vmu.Lock()
-						v.ack = append(v.ack, time.Since(v.sent[f.CID]))
-						vmu.Unlock()
-					}
-				}
-			}()
-			time.Sleep(time.Duration(i) * *chatInterval / time.Duration(n))
-			tick := time.NewTicker(*chatInterval)
-			defer tick.Stop()
-			for k := 0; ; k++ {
-				cid := fmt.Sprintf("v%d-%d", i, k)
-				vmu.Lock()
-				v.sent[cid] = time.Now()
-				vmu.Unlock()
-				if err := v.ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"type":"msg","cid":%q,"text":"hello from the load generator %d"}`, cid, k)); err != nil {
-					break
-				}
-				select {
-				case <-runCtx.Done():
-				case <-tick.C:
-					continue
-				}
-				break
-			}
-			time.Sleep(time.Second) // let the last acks arrive
-			v.ws.Close(websocket.StatusNormalClosure, "")
-			<-readDone
-		})
-	}
-	vg.Wait()
-	stopAgents()
-	hs.CloseClientConnections()
-	g.Wait()
-
-	var acks, deliveries []time.Duration
-	sent := 0
-	mu.Lock()
-	for _, v := range vs {
-		acks = append(acks, v.ack...)
-		sent += len(v.sent)
-		for cid, at := range v.sent {
-			if got, ok := arrived[cid]; ok {
-				deliveries = append(deliveries, got.Sub(at))
-			}
-		}
-	}
-	mu.Unlock()
-	t.Logf("%d messages sent in %v (%.0f/s), %d acknowledged, %d delivered to agents", sent, *chatDuration, float64(sent)/chatDuration.Seconds(), len(acks), len(deliveries))
-	t.Logf("send→ack (committed): p50 %v  p99 %v  max %v", pct(acks, 50), pct(acks, 99), pct(acks, 100))
-	t.Logf("send→agent:           p50 %v  p99 %v  max %v", pct(deliveries, 50), pct(deliveries, 99), pct(deliveries, 100))
-	if len(acks) != sent {
-		t.Errorf("%d of %d messages were not acknowledged", sent-len(acks), sent)
 	}
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
+// cpuSplit returns the server's and the generator's CPU lists of spec.
+func cpuSplit(t *testing.T, spec string) (server, generator string) {
+	if spec == "auto" {
+		if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+			t.Logf("not pinning: taskset or a second CPU missing")
+			return "", ""
+		}
+		spec = "0:1"
 	}
-	slices.Sort(d)
-	i := (len(d)*p + 99) / 100
-	i = min(max(i-1, 0), len(d)-1)
-	return d[i].Round(10 * time.Microsecond)
+	if spec == "" {
+		return "", ""
+	}
+	server, generator, ok := strings.Cut(spec, ":")
+	if !ok {
+		t.Fatalf("-chat.cpus %q: want SERVER:GENERATOR", spec)
+	}
+	return server, generator
+}
+
+// pinSelf moves every thread of this process onto cpus and sizes
+// GOMAXPROCS to them.
+func pinSelf(t *testing.T, cpus string) {
+	if out, err := exec.Command("taskset", "-a", "-cp", cpus, fmt.Sprint(os.Getpid())).CombinedOutput(); err != nil {
+		t.Fatalf("taskset %s: %v: %s", cpus, err, out)
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GOMAXPROCS(set.Count())
+}
+
+// server is a running server process.
+type server struct {
+	t    *testing.T
+	addr string
+	stop func()
+}
+
+// runServer starts the server process for mode on cpus (any when "").
+func runServer(t *testing.T, mode string, conns int, cpus string, profile bool) *server {
+	t.Helper()
+	args := []string{os.Args[0], "-test.run=^TestChatLoad$", fmt.Sprintf("-chat.conns=%d", conns)}
+	if cpus != "" {
+		args = append([]string{"taskset", "-c", cpus}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), serverEnv+"="+mode)
+	if profile {
+		cmd.Env = append(cmd.Env, profileEnv+"=1")
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, stop: func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("%s server: %v", mode, err)
+		}
+	}}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if a, ok := strings.CutPrefix(sc.Text(), listenPrefix); ok {
+			s.addr = a
+			break
+		}
+	}
+	if s.addr == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("%s server gave no address", mode)
+	}
+	// The rest of its output (the test framework's PASS) is not ours.
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	return s
+}
+
+// get fetches path of the server into v (JSON) or, when v is a string,
+// into that file.
+func (s *server) get(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.addr+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", path, resp.Status)
+	}
+	if file, ok := v.(string); ok {
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = f.ReadFrom(resp.Body)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (s *server) stats(ctx context.Context) serverStats {
+	var st serverStats
+	if err := s.get(ctx, "/ctl/stats", &st); err != nil {
+		s.t.Fatal(err)
+	}
+	return st
+}
+
+// profile starts fetching the server's CPU profile of the next d into dir,
+// and returns a function that waits for it and then fetches the mutex and
+// block profiles.
+func (s *server) profile(ctx context.Context, dir string, d time.Duration) func() {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- s.get(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d.Seconds()))), filepath.Join(dir, "cpu.pprof"))
+	}()
+	return func() {
+		err := <-done
+		for _, p := range []string{"mutex", "block"} {
+			if err == nil {
+				err = s.get(ctx, "/debug/pprof/"+p, filepath.Join(dir, p+".pprof"))
+			}
+		}
+		if err != nil {
+			s.t.Errorf("profiles: %v", err)
+			return
+		}
+		s.t.Logf("server profiles in %s: go tool pprof -top %s", dir, filepath.Join(dir, "cpu.pprof"))
+	}
+}
+
+// loadavg returns the one-minute load average.
+func loadavg() string {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f", float64(si.Loads[0])/(1<<unix.SI_LOAD_SHIFT))
 }
