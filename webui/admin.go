@@ -18,6 +18,7 @@ type extensionView struct {
 	Name       string        `json:"name"`
 	Registered bool          `json:"registered"`
 	Contacts   []contactView `json:"contacts"`
+	Record     bool          `json:"record"`
 }
 
 type contactView struct {
@@ -44,7 +45,7 @@ func (s *Server) extensions(ctx context.Context) ([]extensionView, error) {
 	out := make([]extensionView, 0, len(exts))
 	for _, e := range exts {
 		cs := byAOR[e.Number]
-		out = append(out, extensionView{Number: e.Number, Name: e.Name, Registered: len(cs) > 0, Contacts: cs})
+		out = append(out, extensionView{Number: e.Number, Name: e.Name, Registered: len(cs) > 0, Contacts: cs, Record: e.Record})
 	}
 	return out, nil
 }
@@ -54,6 +55,8 @@ type extensionInput struct {
 	Number   string `json:"number"`
 	Name     string `json:"name"`
 	Password string `json:"password"`
+	// Record records every call to and from the extension.
+	Record bool `json:"record"`
 }
 
 // putExtension validates and stores an extension; validation problems come
@@ -77,7 +80,9 @@ func (s *Server) putExtension(ctx context.Context, in extensionInput) error {
 		if err != nil {
 			return err
 		}
-		return tx.PutExtension(ctx, config.ExtensionFromPassword(in.Number, in.Name, in.Password, realm))
+		e := config.ExtensionFromPassword(in.Number, in.Name, in.Password, realm)
+		e.Record = in.Record
+		return tx.PutExtension(ctx, e)
 	})
 }
 

@@ -148,7 +148,8 @@ func (s *Server) renderExtensions(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) extensionsSubmit(w http.ResponseWriter, r *http.Request) {
-	in := extensionInput{Number: r.PostFormValue("number"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
+	in := extensionInput{Number: r.PostFormValue("number"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password"),
+		Record: r.PostFormValue("record") != ""}
 	err := s.putExtension(r.Context(), in)
 	if fes := fieldErrors(err); fes != nil {
 		s.renderExtensions(w, r, http.StatusUnprocessableEntity, pageData{Errors: fes})
