@@ -76,16 +76,11 @@ func ConvertWAV(r io.Reader) ([]byte, error) {
 	if f.code == formatULaw && f.channels == 1 && f.rate == 8000 && len(data) > 0 {
 		return bytes.Clone(data), nil // already what we store: kept bit for bit
 	}
-	mono := decode(f, data)
-	if len(mono) == 0 {
+	src := mono{f: f, data: data, frame: f.bits / 8 * f.channels}
+	if src.len() == 0 {
 		return nil, fmt.Errorf("%w: no audio", ErrBadWAV)
 	}
-	out := resample(mono, f.rate, 8000)
-	ulaw := make([]byte, len(out))
-	for i, v := range out {
-		ulaw[i] = g711.EncodeUlawFrame(int16(max(min(math.Round(v*32767), 32767), -32768)))
-	}
-	return ulaw, nil
+	return resample(src, f.rate), nil
 }
 
 func parseFormat(b []byte) (wavFormat, error) {
@@ -121,19 +116,30 @@ func parseFormat(b []byte) (wavFormat, error) {
 	return f, nil
 }
 
-// decode returns the average of the channels, in [-1, 1].
-func decode(f wavFormat, data []byte) []float64 {
-	width := f.bits / 8
-	frame := width * f.channels
-	out := make([]float64, len(data)/frame)
-	for i := range out {
-		var sum float64
-		for c := range f.channels {
-			sum += sample(f, data[i*frame+c*width:])
-		}
-		out[i] = sum / float64(f.channels)
+// mono reads a WAV file's data as one channel: the average of its
+// channels, in [-1, 1], without decoding it all at once (a long upload
+// would take eight bytes a sample).
+type mono struct {
+	f     wavFormat
+	data  []byte
+	frame int // bytes per sample frame
+}
+
+func (m mono) len() int { return len(m.data) / m.frame }
+
+// at returns sample frame i; values that are not numbers (a float file
+// may hold NaN or infinities) are silence.
+func (m mono) at(i int) float64 {
+	width := m.f.bits / 8
+	var sum float64
+	for c := range m.f.channels {
+		sum += sample(m.f, m.data[i*m.frame+c*width:])
 	}
-	return out
+	v := sum / float64(m.f.channels)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
 }
 
 func sample(f wavFormat, p []byte) float64 {
@@ -160,41 +166,50 @@ func sample(f wavFormat, p []byte) float64 {
 	}
 }
 
-// resample converts x from rate in to rate out. Going down, each input
+// resample converts x from rate in to 8 kHz µ-law. Going down, each input
 // sample is first averaged over one output period (a low-pass that keeps
 // most aliasing out of the telephone band); then output samples are
-// interpolated linearly.
-func resample(x []float64, in, out int) []float64 {
-	if in == out {
-		return x
-	}
-	if in > out {
-		w := in / out
-		if w > 1 {
-			y := make([]float64, len(x))
-			var sum float64
-			for i := range x {
-				sum += x[i]
-				if i >= w {
-					sum -= x[i-w]
-				}
-				y[i] = sum / float64(min(i+1, w))
+// interpolated linearly. It streams: the moving average is kept as a
+// running sum while the input index only moves forward.
+func resample(x mono, in int) []byte {
+	const out = 8000
+	n := x.len()
+	w := max(in/out, 1) // moving-average width (1: none)
+	var sum float64
+	cur := -1 // the last input sample in sum
+	smooth := func(i int) float64 {
+		for cur < i {
+			cur++
+			sum += x.at(cur)
+			if cur >= w {
+				sum -= x.at(cur - w)
 			}
-			x = y
 		}
+		return sum / float64(min(cur+1, w))
 	}
-	n := int(int64(len(x)) * int64(out) / int64(in))
-	y := make([]float64, n)
-	step := float64(in) / float64(out)
-	for i := range y {
+	ulaw := make([]byte, int(int64(n)*out/int64(in)))
+	step := float64(in) / out
+	j0, s0, s1 := -2, 0.0, 0.0 // smoothed samples j0 and j0+1 (none yet)
+	for i := range ulaw {
 		t := float64(i) * step
 		j := int(t)
-		frac := t - float64(j)
-		if j+1 < len(x) {
-			y[i] = x[j]*(1-frac) + x[j+1]*frac
-		} else {
-			y[i] = x[min(j, len(x)-1)]
+		if j != j0 {
+			if j == j0+1 {
+				s0 = s1
+			} else {
+				s0 = smooth(j)
+			}
+			if j+1 < n {
+				s1 = smooth(j + 1)
+			}
+			j0 = j
 		}
+		v := s0
+		if j+1 < n {
+			frac := t - float64(j)
+			v = s0*(1-frac) + s1*frac
+		}
+		ulaw[i] = g711.EncodeUlawFrame(int16(max(min(math.Round(v*32767), 32767), -32768)))
 	}
-	return y
+	return ulaw
 }
