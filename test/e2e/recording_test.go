@@ -59,9 +59,15 @@ func TestRecordedExtension(t *testing.T) {
 	if res.StatusCode != http.StatusOK || string(wav) != string(onDisk) {
 		t.Fatalf("GET recording: %d, %d bytes, want the %d bytes on disk", res.StatusCode, len(wav), len(onDisk))
 	}
+	checkChannels(t, wav, callerTone, calleeTone)
+}
 
+// checkChannels checks that a recording of a 3 s call holds the caller's
+// tone alone on the left and the callee's alone on the right, past its
+// first second (call setup, jitter buffers).
+func checkChannels(t *testing.T, wav []byte, callerTone, calleeTone float64) {
+	t.Helper()
 	left, right := stereo(t, wav)
-	// Skip the first second (call setup, jitter buffers).
 	if len(left) < 16000 {
 		t.Fatalf("recording holds %.1f s, want the 3 s call", float64(len(left))/8000)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -13,13 +14,15 @@ import (
 // TestTrunkCallRingsABaresipDeskPhone: a provider (sipp) calls a DID, the
 // inbound route rings extension 1002 — a baresip phone that answers by
 // itself — and the 440 Hz tone the provider streams is heard in the
-// phone's recording, through the appliance's anchored media.
+// phone's recording, through the appliance's anchored media. 1002 is a
+// recorded extension: the appliance's recording holds the provider's tone
+// on the left and the phone's on the right.
 func TestTrunkCallRingsABaresipDeskPhone(t *testing.T) {
 	peertest.Binary(t, "sipp")
 	peertest.Binary(t, "baresip")
 	data := t.TempDir()
 	importConfig(t, data, fmt.Sprintf(`extensions:
-  - {number: "1002", password: callee-pass2}
+  - {number: "1002", password: callee-pass2, record: true}
 trunks:
   - {name: provider, type: peer, host: "%s"}
 routes:
@@ -49,7 +52,12 @@ routes:
 		t.Errorf("the desk phone did not hear the provider's tone (level %.2f)\nserver:\n%s", level, srv.output())
 	}
 	rec := closedCDRs(t, data, 1)[0]
-	if rec["callee"] != "1002" || rec["trunk"] != "provider" || rec["disposition"] != "answered" {
-		t.Errorf("CDR = %v", rec)
+	if rec["callee"] != "1002" || rec["trunk"] != "provider" || rec["disposition"] != "answered" || rec["recording"] == "" {
+		t.Fatalf("CDR = %v", rec)
 	}
+	wav, err := os.ReadFile(filepath.Join(data, "recordings", rec["recording"]))
+	if err != nil {
+		t.Fatalf("recording named in the CDR: %v", err)
+	}
+	checkChannels(t, wav, 440, 1000)
 }
