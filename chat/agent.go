@@ -198,7 +198,7 @@ func (s *Server) agentAction(ctx context.Context, c *conn, agent string, ss *ses
 		if err != nil {
 			return err
 		}
-		c.send(frame(map[string]any{"type": "ack", "chat": ss.row.ID, "cid": f.CID, "seq": m.Seq}))
+		c.send(frame(ackFrame{Type: "ack", Chat: ss.row.ID, CID: f.CID, Seq: m.Seq}))
 	case "typing":
 		s.mu.Lock()
 		s.toVisitorsLocked(ss, frame(map[string]any{"type": "typing", "from": "agent"}))

@@ -35,6 +35,10 @@ func (c *conn) send(f []byte) {
 	}
 }
 
+// writeTimeout bounds the writing of the frames queued at once: a peer
+// that reads none of them for that long is closed.
+const writeTimeout = 10 * time.Second
+
 // writeLoop writes queued frames until the connection's context ends.
 func (c *conn) writeLoop() {
 	for {
@@ -42,8 +46,13 @@ func (c *conn) writeLoop() {
 		case <-c.ctx.Done():
 			return
 		case f := <-c.out:
-			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+			// The frames queued meanwhile (an ack behind its message)
+			// share one deadline.
+			ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
 			err := c.ws.Write(ctx, websocket.MessageText, f)
+			for err == nil && len(c.out) > 0 {
+				err = c.ws.Write(ctx, websocket.MessageText, <-c.out)
+			}
 			cancel()
 			if err != nil {
 				c.cancel(err)

@@ -155,6 +155,21 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// msgFrame is a message as sent to its chat's visitor and agent.
+type msgFrame struct {
+	Type string  `json:"type"` // msg
+	Chat string  `json:"chat"`
+	Msg  Message `json:"msg"`
+}
+
+// ackFrame acknowledges a message to its sender once committed.
+type ackFrame struct {
+	Type string `json:"type"`           // ack
+	Chat string `json:"chat,omitempty"` // to agents, who hold several
+	CID  string `json:"cid"`
+	Seq  int64  `json:"seq"`
+}
+
 // frame marshals v for sending; v is always a map or struct of ours.
 func frame(v any) []byte {
 	b, _ := json.Marshal(v)
@@ -236,7 +251,7 @@ func (s *Server) post(ctx context.Context, ss *session, m store.ChatMessage) (Me
 	}
 	msg := toMessage(added.Message)
 	if !added.Dup {
-		f := frame(map[string]any{"type": "msg", "chat": ss.row.ID, "msg": msg})
+		f := frame(msgFrame{Type: "msg", Chat: ss.row.ID, Msg: msg})
 		s.mu.Lock()
 		s.toVisitorsLocked(ss, f)
 		if ss.row.State == StateActive {

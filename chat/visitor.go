@@ -210,7 +210,7 @@ func (v *visitor) handle(data []byte) error {
 		if err != nil {
 			return err
 		}
-		v.reply(map[string]any{"type": "ack", "cid": f.CID, "seq": m.Seq})
+		v.c.send(frame(ackFrame{Type: "ack", CID: f.CID, Seq: m.Seq}))
 	case "typing":
 		if v.ss != nil {
 			v.s.mu.Lock()
