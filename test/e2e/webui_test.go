@@ -160,10 +160,11 @@ func TestWebUIAdminFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("live validation: %v", err)
 	}
-	live, err := chromedp.Run(admin, chromedp.Text(chromedp.CSS("#live-errors")))
-	if err != nil || !strings.Contains(live, "line 4: extensions[1].number") || !strings.Contains(live, "line 11: flows[0]") {
-		t.Fatalf("live errors %q, %v", live, err)
-	}
+	// Validation runs as the text is typed: wait for the verdict on the
+	// whole file, not one on a half-typed line.
+	waitMatch(t, admin, "#live-errors", "errors at lines 4 and 11", func(live string) bool {
+		return strings.Contains(live, "line 4: extensions[1].number") && strings.Contains(live, "line 11: flows[0]")
+	})
 	screenshot(t, admin, "webui-config-error")
 	err = chromedp.Do(admin,
 		chromedp.Click(chromedp.CSS(`form.editor button[type="submit"]`)),
