@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"time"
 )
 
 // WatchWidgets follows the stored `chat:` section until ctx ends: whenever
@@ -12,31 +11,15 @@ import (
 // every Config.WidgetPoll and returns nil when ctx ends. A configuration
 // that fails to load is logged and retried only when it changes again.
 func (s *Server) WatchWidgets(ctx context.Context) error {
-	last, err := s.st.ConfigRev(ctx)
-	if err != nil {
-		last = -1
-	}
-	t := time.NewTicker(s.cfg.WidgetPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		rev, err := s.st.ConfigRev(ctx)
-		if err != nil || rev == last {
-			continue
-		}
-		last = rev
+	return s.st.FollowConfig(ctx, s.cfg.WidgetPoll, func(ctx context.Context, rev int64) {
 		ws, err := LoadWidgets(ctx, s.st)
 		if err == nil {
 			err = s.SetWidgets(ws)
 		}
 		if err != nil {
 			s.log.Error("chat: reloading widgets; the ones in force stay", "revision", rev, "err", err)
-			continue
+			return
 		}
 		s.log.Info("chat: widgets in force", "revision", rev, "widgets", len(ws))
-	}
+	})
 }

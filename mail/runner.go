@@ -28,8 +28,9 @@ type Status struct {
 
 // Status returns the live state of every mailbox, by name.
 func (s *Service) Status() []Status {
-	out := make([]Status, 0, len(s.mailboxes))
-	for _, mb := range s.mailboxes {
+	mbs := s.current()
+	out := make([]Status, 0, len(mbs))
+	for _, mb := range mbs {
 		mb.mu.Lock()
 		out = append(out, mb.status)
 		mb.mu.Unlock()

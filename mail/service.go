@@ -84,14 +84,23 @@ type Config struct {
 	IMAPTLS *tls.Config
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Follow, when positive, makes Run follow the stored `mailboxes:`
+	// section: it checks the configuration revision this often and, when
+	// it moved, starts the mailboxes added, restarts the changed ones and
+	// stops the removed ones (SetMailboxes). Zero keeps Mailboxes.
+	Follow time.Duration
 }
 
 // Service runs the mailboxes and serves the agent console.
 type Service struct {
-	st        *store.Store
-	cfg       Config
-	log       *slog.Logger
+	st  *store.Store
+	cfg Config
+	log *slog.Logger
+
+	mbMu      sync.Mutex // guards the following field
 	mailboxes map[string]*mailbox
+	// changed tells Run that SetMailboxes replaced the mailboxes.
+	changed chan struct{}
 
 	routeMu sync.Mutex // serialises routing so that an item is handed once per pass
 
@@ -140,40 +149,138 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(5*time.Minute, cfg.MinBackoff)
 	}
-	s := &Service{st: st, cfg: cfg, log: cfg.Logger, mailboxes: map[string]*mailbox{}, acks: make(chan ack, 256)}
-	for i, m := range cfg.Mailboxes {
-		if err := m.Validate(); err != nil {
-			return nil, fmt.Errorf("mail: mailboxes[%d]: %w", i, err)
-		}
-		if _, dup := s.mailboxes[m.Name]; dup {
-			return nil, fmt.Errorf("mail: mailboxes[%d]: name %q repeated", i, m.Name)
-		}
-		if m.PollInterval == 0 {
-			m.PollInterval = time.Minute
-		}
-		mb := &mailbox{Mailbox: m, status: Status{Mailbox: m.Name}}
-		mb.imap, _ = parseIMAP(m.IMAP)
-		if m.SMTP != "" {
-			sender, err := smtp.New(m.SMTP, cfg.SMTP)
-			if err != nil {
-				return nil, fmt.Errorf("mail: mailboxes[%d]: %w", i, err)
-			}
-			mb.sender = sender
-		}
-		s.mailboxes[m.Name] = mb
+	s := &Service{st: st, cfg: cfg, log: cfg.Logger, acks: make(chan ack, 256), changed: make(chan struct{}, 1)}
+	if err := s.SetMailboxes(cfg.Mailboxes); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// Run watches every mailbox until ctx ends; it returns after all its
+// SetMailboxes replaces the watched mailboxes: a running Run starts the
+// added ones, restarts the changed ones (a new password, server or queue)
+// and stops the removed ones; the unchanged ones keep their connection
+// and status. Nothing changes when one of ms is invalid.
+func (s *Service) SetMailboxes(ms []Mailbox) error {
+	s.mbMu.Lock()
+	defer s.mbMu.Unlock()
+	next := make(map[string]*mailbox, len(ms))
+	for i, m := range ms {
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("mail: mailboxes[%d]: %w", i, err)
+		}
+		if _, dup := next[m.Name]; dup {
+			return fmt.Errorf("mail: mailboxes[%d]: name %q repeated", i, m.Name)
+		}
+		if m.PollInterval == 0 {
+			m.PollInterval = time.Minute
+		}
+		if old := s.mailboxes[m.Name]; old != nil && old.Mailbox == m {
+			next[m.Name] = old
+			continue
+		}
+		mb := &mailbox{Mailbox: m, status: Status{Mailbox: m.Name}}
+		mb.imap, _ = parseIMAP(m.IMAP)
+		if m.SMTP != "" {
+			sender, err := smtp.New(m.SMTP, s.cfg.SMTP)
+			if err != nil {
+				return fmt.Errorf("mail: mailboxes[%d]: %w", i, err)
+			}
+			mb.sender = sender
+		}
+		next[m.Name] = mb
+	}
+	s.mailboxes = next
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// current returns the watched mailboxes, by name.
+func (s *Service) current() map[string]*mailbox {
+	s.mbMu.Lock()
+	defer s.mbMu.Unlock()
+	return s.mailboxes
+}
+
+// Run watches every mailbox until ctx ends, following SetMailboxes (and,
+// with Config.Follow, the stored configuration); it returns after all its
 // goroutines stopped.
 func (s *Service) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for _, mb := range s.mailboxes {
-		g.Go(func() error { return s.runMailbox(ctx, mb) })
-	}
 	g.Go(func() error { return s.sendAcks(ctx) })
+	if s.cfg.Follow > 0 {
+		g.Go(func() error { return s.follow(ctx) })
+	}
+	g.Go(func() error { return s.superviseMailboxes(ctx) })
 	return g.Wait()
+}
+
+// superviseMailboxes runs one goroutine per watched mailbox and changes
+// them when SetMailboxes is called, until ctx ends. A replaced mailbox's
+// goroutine has stopped before its successor starts, so that one mailbox
+// is never read twice at once.
+func (s *Service) superviseMailboxes(ctx context.Context) error {
+	type run struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	running := map[*mailbox]run{}
+	stop := func(mb *mailbox) {
+		r := running[mb]
+		r.cancel()
+		<-r.done
+		delete(running, mb)
+	}
+	defer func() {
+		for mb := range running {
+			stop(mb)
+		}
+	}()
+	for {
+		want := s.current()
+		for mb := range running {
+			if want[mb.Name] != mb {
+				stop(mb)
+			}
+		}
+		for _, mb := range want {
+			if _, ok := running[mb]; ok {
+				continue
+			}
+			mctx, cancel := context.WithCancel(ctx)
+			r := run{cancel: cancel, done: make(chan struct{})}
+			running[mb] = r
+			go func() {
+				defer close(r.done)
+				s.runMailbox(mctx, mb)
+			}()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.changed:
+		}
+	}
+}
+
+// follow reloads the mailboxes from the store whenever the configuration
+// revision moves, until ctx ends. A configuration that fails to load is
+// logged and retried only when it changes again; the mailboxes in force
+// stay.
+func (s *Service) follow(ctx context.Context) error {
+	return s.st.FollowConfig(ctx, s.cfg.Follow, func(ctx context.Context, rev int64) {
+		ms, err := LoadMailboxes(ctx, s.st)
+		if err == nil {
+			err = s.SetMailboxes(ms)
+		}
+		if err != nil {
+			s.log.Error("mail: reloading mailboxes; the ones in force stay", "revision", rev, "err", err)
+			return
+		}
+		s.log.Info("mail: mailboxes in force", "revision", rev, "mailboxes", len(ms))
+	})
 }
 
 // sendAcks sends queued acknowledgements until ctx ends; an
@@ -296,7 +403,7 @@ func (s *Service) route(ctx context.Context, mb *mailbox) error {
 
 // mailboxOf returns the configured mailbox name.
 func (s *Service) mailboxOf(name string) (*mailbox, error) {
-	mb, ok := s.mailboxes[name]
+	mb, ok := s.current()[name]
 	if !ok {
 		return nil, fmt.Errorf("mail: %q: %w", name, ErrUnknownMailbox)
 	}

@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,9 +39,10 @@ func (s *Service) Submit(ctx context.Context, queue, addr, name, subject, body s
 		return "", ErrBadWebMessage
 	}
 	var mb *mailbox
-	for _, m := range s.cfg.Mailboxes {
-		if m.Queue == queue {
-			mb = s.mailboxes[m.Name]
+	mbs := s.current()
+	for _, name := range slices.Sorted(maps.Keys(mbs)) {
+		if mbs[name].Queue == queue {
+			mb = mbs[name]
 			break
 		}
 	}

@@ -31,16 +31,30 @@ func calendarName(c config.Calendar) string { return c.Name }
 // putCalendar creates calendar c or replaces the calendar of that name; the
 // voice runner and the contact page read calendars at each question, so
 // the next call or page view follows it.
-func (s *Server) putCalendar(ctx context.Context, c config.Calendar) (created bool, err error) {
+func (s *Server) putCalendar(ctx context.Context, c config.Calendar) (bool, error) {
 	if err := checkCalendar(c); err != nil {
 		return false, err
 	}
-	err = s.editConfig(ctx, []string{sectionCalendars}, func(f *config.File) (string, int, error) {
-		i, added := upsert(&f.Calendars, c, calendarName)
+	return putEntry(ctx, s, sectionCalendars, func(f *config.File) *[]config.Calendar { return &f.Calendars }, c, calendarName)
+}
+
+// putEntry creates x in the section list(f) of the configuration or
+// replaces the entry of x's name there, as editConfig does.
+func putEntry[T any](ctx context.Context, s *Server, section string, list func(*config.File) *[]T, x T, name func(T) string) (created bool, err error) {
+	err = s.editConfig(ctx, []string{section}, func(f *config.File) (string, int, error) {
+		i, added := upsert(list(f), x, name)
 		created = added
-		return sectionCalendars, i, nil
+		return section, i, nil
 	})
 	return created, err
+}
+
+// deleteEntry removes the entry named n of the section list(f), or returns
+// errNoEntry.
+func deleteEntry[T any](ctx context.Context, s *Server, section string, list func(*config.File) *[]T, n string, name func(T) string) error {
+	return s.editConfig(ctx, []string{section}, func(f *config.File) (string, int, error) {
+		return section, -1, remove(list(f), n, name)
+	})
 }
 
 // checkCalendar validates c alone as `config import` would, then parses

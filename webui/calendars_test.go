@@ -29,6 +29,12 @@ func init() {
 		{"GET", "/api/v1/widgets", "", ""},
 		{"PUT", "/api/v1/widgets/yw", "application/json", `{"queue":"q","origins":["https://y.example.com"]}`},
 		{"DELETE", "/api/v1/widgets/yw", "", ""},
+		{"GET", "/admin/mailboxes", "", ""},
+		{"POST", "/admin/mailboxes", "application/x-www-form-urlencoded", "name=zm&imap=imaps://u@mail.example.com&imap_password=pw&queue=q"},
+		{"POST", "/admin/mailboxes/zm/delete", "application/x-www-form-urlencoded", ""},
+		{"GET", "/api/v1/mailboxes", "", ""},
+		{"PUT", "/api/v1/mailboxes/ym", "application/json", `{"imap":"imaps://u:pw@mail.example.com","queue":"q"}`},
+		{"DELETE", "/api/v1/mailboxes/ym", "", ""},
 	}...)
 }
 

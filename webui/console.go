@@ -107,7 +107,7 @@ func (s *Server) consolePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if s.cfg.Mail != nil {
+	if s.mailActive() {
 		p, _ := auth.FromContext(r.Context())
 		emails, err := s.myEmails(r.Context(), p.Name)
 		if err != nil {

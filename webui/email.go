@@ -29,13 +29,26 @@ type Mail interface {
 
 var _ Mail = (*mail.Service)(nil)
 
-// MailService returns svc as the console's Mail, or nil when svc is nil
-// or watches no mailbox (the console then shows no email).
+// MailService returns svc as the console's Mail, or nil when svc is nil.
+// While svc watches no mailbox (its mailboxes follow the configuration)
+// the console shows no email.
 func MailService(svc *mail.Service) Mail {
-	if svc == nil || len(svc.Status()) == 0 {
+	if svc == nil {
 		return nil
 	}
 	return svc
+}
+
+// mailActive reports whether the console has email: a Mail is wired and,
+// when it tells its mailboxes (mail.Service), it watches one now.
+func (s *Server) mailActive() bool {
+	if s.cfg.Mail == nil {
+		return false
+	}
+	if w, ok := s.cfg.Mail.(interface{ Status() []mail.Status }); ok {
+		return len(w.Status()) > 0
+	}
+	return true
 }
 
 // maxReply bounds the characters of a reply written in the console.
@@ -271,7 +284,7 @@ type emailPageData struct {
 func (s *Server) withMail(api bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case s.cfg.Mail != nil:
+		case s.mailActive():
 			h(w, r)
 		case api:
 			writeError(w, http.StatusNotFound, "no mailbox is configured")

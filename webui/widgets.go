@@ -19,21 +19,16 @@ func widgetName(w config.ChatWidget) string { return w.Name }
 // putWidget creates chat widget wd or replaces the widget of that name; the
 // running chat server follows the configuration revision (chat
 // WatchWidgets), so new visitors see the change within a second.
-func (s *Server) putWidget(ctx context.Context, wd config.ChatWidget) (created bool, err error) {
-	err = s.editConfig(ctx, []string{sectionChat}, func(f *config.File) (string, int, error) {
-		i, added := upsert(&f.Chat, wd, widgetName)
-		created = added
-		return sectionChat, i, nil
-	})
-	return created, err
+func (s *Server) putWidget(ctx context.Context, wd config.ChatWidget) (bool, error) {
+	return putEntry(ctx, s, sectionChat, widgets, wd, widgetName)
 }
+
+func widgets(f *config.File) *[]config.ChatWidget { return &f.Chat }
 
 // deleteWidget removes a chat widget: open chats keep going, new visitors
 // are refused.
 func (s *Server) deleteWidget(ctx context.Context, name string) error {
-	return s.editConfig(ctx, []string{sectionChat}, func(f *config.File) (string, int, error) {
-		return sectionChat, -1, remove(&f.Chat, name, widgetName)
-	})
+	return deleteEntry(ctx, s, sectionChat, widgets, name, widgetName)
 }
 
 // widgetView is a widget with what the company's website needs.
@@ -114,21 +109,31 @@ type widgetForm struct {
 	Origins string
 }
 
+// queueNames lists the configured queues, for a form's queue choice.
+func (s *Server) queueNames(ctx context.Context) ([]string, error) {
+	qs, _, err := config.LoadACD(ctx, s.st)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, q.Name)
+	}
+	return out, nil
+}
+
 func (s *Server) renderWidgets(w http.ResponseWriter, r *http.Request, status int, d pageData, form widgetForm) {
 	views, err := s.widgetViews(r.Context(), s.baseURL(r))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	qs, _, err := config.LoadACD(r.Context(), s.st)
+	queues, err := s.queueNames(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	page := widgetsPage{Widgets: views, Form: form}
-	for _, q := range qs {
-		page.Queues = append(page.Queues, q.Name)
-	}
+	page := widgetsPage{Widgets: views, Queues: queues, Form: form}
 	d.Nav, d.Title, d.Data = "widgets", "Chat widgets", page
 	s.render(w, r, status, "widgets", d)
 }

@@ -54,7 +54,8 @@ func settingsLocation(ctx context.Context, st *store.Store) (*time.Location, err
 
 // newMail builds the email channel: the configured mailboxes, their mail
 // routed through dist (an offered email is assigned to the agent at once;
-// the agent's reply completes it).
+// the agent's reply completes it). The service follows the stored
+// mailboxes, so the panel's and the CLI's changes apply without restart.
 func newMail(ctx context.Context, st *store.Store, dist *acd.Distributor, customers *customer.Directory, log *slog.Logger) (*mail.Service, error) {
 	mailboxes, err := mail.LoadMailboxes(ctx, st)
 	if err != nil {
@@ -62,7 +63,8 @@ func newMail(ctx context.Context, st *store.Store, dist *acd.Distributor, custom
 	}
 	channel := mail.NewACD(dist, log)
 	dist.Handle(acd.Email, channel)
-	return mail.New(st, mail.Config{Mailboxes: mailboxes, Router: channel, Customers: mail.CustomerDirectory(customers), Logger: log})
+	return mail.New(st, mail.Config{Mailboxes: mailboxes, Router: channel, Customers: mail.CustomerDirectory(customers), Logger: log,
+		Follow: time.Second})
 }
 
 // channelSizes reads settings.channel_sizes (nil when unset).

@@ -155,13 +155,10 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	if err != nil {
 		return err
 	}
-	// The contact page's email form feeds the email channel when a mailbox
-	// can answer it.
-	var webMail ivr.WebMail
-	if len(mailSvc.Status()) > 0 {
-		webMail = mailSvc
-	}
-	ivrLive := ivr.DistributorLive(dist, customers, webMail)
+	// The contact page's email form feeds the email channel through the
+	// mailbox of the queue, when one serves it (mailboxes follow the
+	// configuration).
+	ivrLive := ivr.DistributorLive(dist, customers, mailSvc)
 	var sipSrv *sip.Server
 	place := func(ctx context.Context, cb b2bua.Callback) error { return sipSrv.PlaceCallback(ctx, cb) }
 	recordings := filepath.Join(rt.DataDir, "recordings")
