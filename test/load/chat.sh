@@ -7,9 +7,10 @@
 # server's memory per connection and CPU per message, and the load average.
 # CPUS="0:1" pins the server to CPU 0 and the generator to CPU 1 (the
 # default on two CPUs or more; CPUS= pins nothing); PROFILE=DIR writes the
-# chat server's CPU, mutex and block profiles there.
+# chat server's CPU, mutex and block profiles there; ROUNDS=3 runs baseline and
+# chat three times over and prints the medians.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 exec go test ./test/load -run '^TestChatLoad$' -count=1 -v -timeout 10m \
 	-chat.conns="${CONNS:-1000}" -chat.duration="${DURATION:-10s}" -chat.interval="${INTERVAL:-1s}" \
-	-chat.cpus="${CPUS-auto}" -chat.profile="${PROFILE:-}"
+	-chat.cpus="${CPUS-auto}" -chat.rounds="${ROUNDS:-1}" -chat.profile="${PROFILE:-}"

@@ -107,18 +107,29 @@ type result struct {
 	messages  []string // the keys of lat that count messages sent
 }
 
-func (r *result) log(t *testing.T) {
-	t.Helper()
+// sent returns how many messages were sent.
+func (r *result) sent() int {
 	msgs := 0
 	for _, k := range r.messages {
 		msgs += r.lat[k].sent
 	}
+	return msgs
+}
+
+// cpuPerMessage returns the server's CPU a message, in microseconds.
+func (r *result) cpuPerMessage() float64 {
+	return float64(r.cpu.Microseconds()) / float64(max(r.sent(), 1))
+}
+
+func (r *result) log(t *testing.T) {
+	t.Helper()
+	msgs := r.sent()
 	t.Logf("== %s: %d connections (+%d agents), load average %s at the start, %s at the end", r.name, r.conns, r.agents, r.loadStart, r.loadEnd)
 	t.Logf("   server memory per visitor connection: heap %.1f KiB, stacks %.1f KiB (%d goroutines)",
 		float64(r.mem.Heap)/1024/float64(r.conns), float64(r.mem.Stack)/1024/float64(r.conns), r.mem.Goroutines)
 	t.Logf("   server CPU %v over %v for %d messages: %.0f µs a message, %.0f%% of a CPU",
 		r.cpu.Round(time.Millisecond), r.window.Round(time.Millisecond), msgs,
-		float64(r.cpu.Microseconds())/float64(max(msgs, 1)), 100*r.cpu.Seconds()/r.window.Seconds())
+		r.cpuPerMessage(), 100*r.cpu.Seconds()/r.window.Seconds())
 	t.Logf("   generator CPU %v: %.0f%% of a CPU", r.genCPU.Round(time.Millisecond), 100*r.genCPU.Seconds()/r.window.Seconds())
 	for _, k := range slices.Sorted(maps.Keys(r.lat)) {
 		l := r.lat[k]

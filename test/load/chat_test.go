@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ var (
 	chatDuration = flag.Duration("chat.duration", 10*time.Second, "how long visitors and agents exchange messages")
 	chatInterval = flag.Duration("chat.interval", time.Second, "time between two messages of one visitor")
 	chatCPUs     = flag.String("chat.cpus", "auto", `"SERVER:GENERATOR" CPU lists (taskset -c) for the server process and this one; "auto" is "0:1" on a machine of two CPUs or more with taskset, "" pins nothing`)
+	chatRounds   = flag.Int("chat.rounds", 1, "how many times to run the baseline and the chat one after the other (the medians are printed)")
 	chatProfile  = flag.String("chat.profile", "", "directory to write the chat server's CPU, mutex and block profiles of the exchange into")
 )
 
@@ -66,28 +68,68 @@ func TestChatLoad(t *testing.T) {
 	t.Logf("server CPUs %q, generator CPUs %q (GOMAXPROCS %d), %d visitors, one message each per %v for %v",
 		srvCPUs, genCPUs, runtime.GOMAXPROCS(0), n, *chatInterval, *chatDuration)
 
+	var rounds []round
+	for i := range max(1, *chatRounds) {
+		r := runRound(t, n, srvCPUs, *chatProfile != "" && i == 0)
+		rounds = append(rounds, r)
+		t.Logf("round %d: load average %s; p99 echo %v, visitor→agent %v (%.1f×), agent→visitor %v (%.1f×); server CPU a message echo %.0f µs, chat %.0f µs",
+			i+1, r.chat.loadEnd, r.echo99, r.v2a99, r.ratio(r.v2a99), r.a2v99, r.ratio(r.a2v99), r.echoCPU, r.chatCPU)
+	}
+	if len(rounds) > 1 {
+		med := func(f func(round) float64) float64 {
+			v := make([]float64, len(rounds))
+			for i, r := range rounds {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			return v[len(v)/2]
+		}
+		ms := func(f func(round) time.Duration) float64 {
+			return med(func(r round) float64 { return float64(f(r)) / 1e6 })
+		}
+		t.Logf("median of %d rounds: p99 echo %.1f ms, visitor→agent %.1f ms (%.1f×), agent→visitor %.1f ms (%.1f×); server CPU a message echo %.0f µs, chat %.0f µs",
+			len(rounds), ms(func(r round) time.Duration { return r.echo99 }),
+			ms(func(r round) time.Duration { return r.v2a99 }), med(func(r round) float64 { return r.ratio(r.v2a99) }),
+			ms(func(r round) time.Duration { return r.a2v99 }), med(func(r round) float64 { return r.ratio(r.a2v99) }),
+			med(func(r round) float64 { return r.echoCPU }), med(func(r round) float64 { return r.chatCPU }))
+	}
+}
+
+// round is one echo phase and one chat phase, run one after the other.
+type round struct {
+	echo, chat           *result
+	echo99, v2a99, a2v99 time.Duration
+	echoCPU, chatCPU     float64 // server µs a message
+}
+
+func (r round) ratio(d time.Duration) float64 {
+	return float64(d) / float64(max(r.echo99, time.Microsecond))
+}
+
+// runRound runs the baseline, then the chat, each against a server
+// process of its own, and logs their figures.
+func runRound(t *testing.T, n int, srvCPUs string, profile bool) round {
+	t.Helper()
 	// Visitors and agents each send one message per interval: the echo
 	// clients send two each.
 	echo := runServer(t, "echo", n, srvCPUs, false)
 	eres := runEcho(t, echo, n, *chatInterval/2, *chatDuration)
 	echo.stop()
 
-	srv := runServer(t, "chat", n, srvCPUs, *chatProfile != "")
+	srv := runServer(t, "chat", n, srvCPUs, profile)
 	cres := runChat(t, srv, n, *chatInterval, *chatDuration)
 	srv.stop()
 
 	eres.log(t)
 	cres.log(t)
-	e99 := eres.lat["echo"].pct(99)
-	for _, k := range []string{"visitor→agent", "agent→visitor"} {
-		l := cres.lat[k]
-		t.Logf("%s p99 %v = %.1f× the echo's p99", k, l.pct(99), float64(l.pct(99))/float64(max(e99, time.Microsecond)))
-	}
 	for k, l := range cres.lat {
 		if l.count() != l.sent {
 			t.Errorf("%s: %d of %d messages sent did not arrive", k, l.sent-l.count(), l.sent)
 		}
 	}
+	return round{echo: eres, chat: cres, echo99: eres.lat["echo"].pct(99),
+		v2a99: cres.lat["visitor→agent"].pct(99), a2v99: cres.lat["agent→visitor"].pct(99),
+		echoCPU: eres.cpuPerMessage(), chatCPU: cres.cpuPerMessage()}
 }
 
 // cpuSplit returns the server's and the generator's CPU lists of spec.
