@@ -85,8 +85,17 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// migrate applies every embedded migration newer than the database's
-// user_version, each in its own transaction, in version order.
+// legacyVersions are the migrations of the releases made before the
+// schema_migrations table: a data directory they wrote holds those up to
+// its PRAGMA user_version, and only those (later ranges' files, like
+// 0100_acd, came after 0701 in time).
+var legacyVersions = []int{1, 2, 10, 200, 300, 301, 400, 401, 500, 600, 700, 701}
+
+// migrate applies every embedded migration not yet applied to the
+// database, each in its own transaction, in version order. Versions are
+// ranges per subsystem (migrations/README), so a migration can land after
+// one of a higher version: what is applied is the set in
+// schema_migrations, not the highest version.
 func (s *Store) migrate(ctx context.Context) error {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
@@ -119,33 +128,36 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].version < list[j].version })
 
-	var current int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
-		return fmt.Errorf("store: read schema version: %w", err)
+	if err := s.Update(ctx, trackMigrations(ctx)); err != nil {
+		return fmt.Errorf("store: schema_migrations: %w", err)
 	}
 	for _, m := range list {
-		if m.version <= current {
-			continue
-		}
 		body, err := migrationFiles.ReadFile("migrations/" + m.name)
 		if err != nil {
 			return fmt.Errorf("store: read migration %s: %w", m.name, err)
 		}
 		err = s.Update(ctx, func(tx *Tx) error {
 			// Another process opening the same data directory (the CLI
-			// while the server starts) may have applied it meanwhile: the
-			// version is read again under the write lock.
-			var now int
-			if err := tx.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&now); err != nil {
+			// while the server starts) may have applied it meanwhile: it
+			// is looked up under the write lock.
+			var applied int
+			if err := tx.tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&applied); err != nil {
 				return err
 			}
-			if now >= m.version {
+			if applied > 0 {
 				return nil
 			}
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			if _, err := tx.tx.ExecContext(ctx, "INSERT INTO schema_migrations (version) VALUES (?)", m.version); err != nil {
+				return err
+			}
+			current, err := userVersion(ctx, tx)
+			if err != nil {
+				return err
+			}
+			_, err = tx.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", max(m.version, current)))
 			return err
 		})
 		if err != nil {
@@ -153,6 +165,46 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// trackMigrations creates schema_migrations when the database has none,
+// filled with what its user_version says a legacy release applied.
+func trackMigrations(ctx context.Context) func(*Tx) error {
+	return func(tx *Tx) error {
+		var tables int
+		if err := tx.tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&tables); err != nil {
+			return err
+		}
+		if tables > 0 {
+			return nil
+		}
+		if _, err := tx.tx.ExecContext(ctx, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)"); err != nil {
+			return err
+		}
+		current, err := userVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, v := range legacyVersions {
+			if v > current {
+				break
+			}
+			if _, err := tx.tx.ExecContext(ctx, "INSERT INTO schema_migrations (version) VALUES (?)", v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// userVersion is the database's PRAGMA user_version: the highest version
+// applied, 0 on a new database.
+func userVersion(ctx context.Context, tx *Tx) (int, error) {
+	var v int
+	if err := tx.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
 }
 
 // ErrNotFound is returned by lookups that match no row.
