@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -142,6 +143,7 @@ routes:
 	agent, stopAgent := agentConsole(t, chromium, base, "ann", "ann-password", "available")
 
 	// 1. The email.
+	t.Logf("%s the customer emails", time.Now().UTC().Format("15:04:05.000"))
 	dovecot.Deliver(t, []byte("From: Alice Martin <alice@example.com>\r\nTo: support@example.com\r\n"+
 		"Subject: Invoice 1234 charged twice\r\nMessage-ID: <a1@example.com>\r\n"+
 		"Date: "+time.Now().Add(-time.Minute).Format(time.RFC1123Z)+"\r\n"+
@@ -164,6 +166,7 @@ routes:
 	}
 
 	// 2. The chat, with the same address and a mobile number.
+	t.Logf("%s the customer chats", time.Now().UTC().Format("15:04:05.000"))
 	if err := chromedp.Do(agent, chromedp.Navigate(base+"/console"), chromedp.WaitVisible(chromedp.CSS("#chat"))); err != nil {
 		t.Fatal(err)
 	}
@@ -183,14 +186,24 @@ routes:
 	if err != nil {
 		t.Fatalf("visitor: %v\nserver:\n%s", err, srv.output())
 	}
-	err = chromedp.Do(agent,
-		chromedp.WaitVisible(chromedp.CSS(".chat-card.offered")),
-		chromedp.Click(chromedp.CSS(".chat-card.offered button")),
-		chromedp.WaitVisible(chromedp.CSS(".chat-card.active .chat-send input")),
-	)
+	t.Logf("%s the visitor waits for an agent", time.Now().UTC().Format("15:04:05.000"))
+	// The offer also lands in the item list above the chats, moving the
+	// card as it comes: the buttons are clicked where they are, not at
+	// coordinates measured a moment earlier.
+	offerCtx, cancelOffer := context.WithTimeout(agent, 20*time.Second)
+	err = chromedp.Do(offerCtx, chromedp.WaitVisible(chromedp.CSS(".chat-card.offered")))
+	if err == nil {
+		err = jsClick(offerCtx, ".chat-card.offered button")
+	}
+	if err == nil {
+		err = chromedp.Do(offerCtx, chromedp.WaitVisible(chromedp.CSS(".chat-card.active .chat-send input")))
+	}
+	cancelOffer()
 	if err != nil {
 		console, _ := chromedp.Run(agent, chromedp.Text(chromedp.CSS("#chat")))
-		t.Fatalf("offer and accept the chat: %v\nconsole chats: %q\nserver:\n%s", err, console, srv.output())
+		page, _ := chromedp.Run(visitor, chromedp.Text(chromedp.CSS("#sb-chat")))
+		screenshot(t, agent, "omnichannel-chat-not-offered")
+		t.Fatalf("offer and accept the chat: %v\nconsole chats: %q\nvisitor: %q\nserver:\n%s", err, console, page, srv.output())
 	}
 	waitMatch(t, agent, ".chat-card .chat-history", "the email beside the chat", func(s string) bool {
 		return regexp.MustCompile(`email · .*Invoice 1234 charged twice`).MatchString(s)
@@ -204,7 +217,7 @@ routes:
 	}
 	waitText(t, agent, ".chat-log li.from-visitor", "Any news about my invoice?")
 	screenshot(t, agent, "omnichannel-chat")
-	if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-card.active button.danger"))); err != nil {
+	if err := jsClick(agent, ".chat-card.active button.danger"); err != nil {
 		t.Fatal(err)
 	}
 	js := `document.querySelector(".sb-status").textContent === "Chat ended"`
@@ -216,6 +229,7 @@ routes:
 
 	// 3. The call from the number given in the chat, ringing ann's phone
 	// until the caller hangs up.
+	t.Logf("%s the customer calls", time.Now().UTC().Format("15:04:05.000"))
 	agent, stopAgent = agentConsole(t, chromium, base, "ann", "ann-password", "available")
 	defer stopAgent()
 	dir := t.TempDir()
@@ -309,4 +323,14 @@ routes:
 		t.Errorf("customer page timeline channels %q; want voice, chat, email", timeline)
 	}
 	screenshot(t, agent, "omnichannel-customer-page")
+}
+
+// jsClick clicks the first element matching sel from the page's script.
+func jsClick(ctx context.Context, sel string) error {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) { e.click(); } return !!e; })()`, sel)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err == nil && !ok {
+		err = fmt.Errorf("no %s to click", sel)
+	}
+	return err
 }
