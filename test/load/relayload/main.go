@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -269,22 +270,41 @@ func summarize(bare, engine []figures) {
 		}
 		return out
 	}
+	// paired applies op to the engine's and the bare forwarder's figure
+	// of each round, leaving out the rounds where op says NaN.
 	paired := func(get func(figures) float64, op func(e, b float64) float64) []float64 {
-		out := make([]float64, len(bare))
+		var out []float64
 		for i := range bare {
-			out[i] = op(get(engine[i]), get(bare[i]))
+			if v := op(get(engine[i]), get(bare[i])); !math.IsNaN(v) {
+				out = append(out, v)
+			}
 		}
 		return out
 	}
 	ratio := func(e, b float64) float64 { return e / max(b, 1e-9) }
-	minus := func(e, b float64) float64 { return e - b }
+	// minus is the added latency, unknown when either is past the
+	// histogram.
+	minus := func(e, b float64) float64 {
+		if past := float64(maxLatency.Microseconds()); e > past || b > past {
+			return math.NaN()
+		}
+		return e - b
+	}
 	line := func(what, unit, target string, xs []float64) {
+		if len(xs) == 0 {
+			fmt.Printf("%-36s n/a: past %v in every round  %s\n", what, maxLatency, target)
+			return
+		}
 		b, m := bestMedian(xs)
 		prec := 4
 		if unit == "µs" {
 			prec = 0
 		}
-		fmt.Printf("%-36s best %9.*f%s  median %9.*f%s  %s\n", what, prec, b, unit, prec, m, unit, target)
+		of := ""
+		if len(xs) < len(bare) {
+			of = fmt.Sprintf(" (%d of %d rounds)", len(xs), len(bare))
+		}
+		fmt.Printf("%-36s best %9.*f%s  median %9.*f%s  %s%s\n", what, prec, b, unit, prec, m, unit, target, of)
 	}
 	fmt.Printf("summary over %d rounds (best = lowest):\n", len(bare))
 	line("bare forwarder CPU/call", "%", "", pick(bare, func(f figures) float64 { return f.perCall }))
