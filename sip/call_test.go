@@ -334,3 +334,83 @@ func TestServerForksToEveryContact(t *testing.T) {
 		t.Fatalf("CDR %+v", c)
 	}
 }
+
+// TestServerByeRetransmission answers a call and hangs it up from the
+// caller: the BYE's transaction is not kept, yet its retransmission gets
+// the same 200, and a BYE for no dialog gets 481.
+func TestServerByeRetransmission(t *testing.T) {
+	s := startServer(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller := newPeer(t, s, "127.0.0.1")
+	callee := newPeer(t, s, "127.0.0.1")
+	callee.user = "1002"
+	callee.register(ruri)
+
+	caller.call("1002", "bye-retx")
+	inv := callee.next("INVITE")
+	callee.send(callee.answer(inv, "sendrecv"))
+	callee.next("ACK")
+	ok := caller.final("2 INVITE")
+	caller.send(caller.inDialog("ACK", ok, 2, ""))
+	bye := caller.inDialog("BYE", ok, 3, "")
+	caller.send(bye)
+	callee.send(reply(callee.next("BYE"), "200 OK"))
+	first := caller.final("3 BYE")
+	if status(first) != "200 OK" {
+		t.Fatalf("BYE answered %q", status(first))
+	}
+	caller.send(bye)
+	if again := caller.final("3 BYE"); status(again) != "200 OK" || header(again, "To") != header(first, "To") {
+		t.Fatalf("retransmitted BYE answered:\n%s\nfirst answer:\n%s", again, first)
+	}
+	caller.send(caller.inDialog("BYE", ok, 4, ""))
+	if res := caller.final("4 BYE"); status(res) != "481 Call/Transaction Does Not Exist" {
+		t.Fatalf("BYE after the call ended answered %q", status(res))
+	}
+}
+
+// TestServerForkAnsweredAfterCancel rings two phones of 1002; one answers
+// and the other answers too while the appliance's CANCEL is on its way
+// (the 200 crosses the CANCEL): that late answer is acknowledged and then
+// hung up, so that no phone is left up without a caller.
+func TestServerForkAnsweredAfterCancel(t *testing.T) {
+	s := startServer(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	caller := newPeer(t, s, "127.0.0.1")
+	desk, soft := newPeer(t, s, "127.0.0.1"), newPeer(t, s, "127.0.0.1")
+	for _, p := range []*peer{desk, soft} {
+		p.user = "1002"
+		p.register(ruri)
+	}
+
+	caller.call("1002", "crossed-call")
+	invDesk, invSoft := desk.next("INVITE"), soft.next("INVITE")
+	desk.send(reply(invDesk, "180 Ringing"))
+	soft.send(reply(invSoft, "180 Ringing"))
+	desk.send(desk.answer(invDesk, "sendrecv"))
+	cancel := soft.next("CANCEL")
+	// The soft phone had answered before the CANCEL reached it: its 200
+	// to the INVITE crosses the CANCEL, which it then answers as a
+	// transaction it no longer has pending.
+	soft.send(soft.answer(invSoft, "sendrecv"))
+	soft.send(reply(cancel, "481 Call/Transaction Does Not Exist"))
+	if got := soft.next("ACK"); header(got, "Call-ID") != header(invSoft, "Call-ID") {
+		t.Fatalf("ACK for another call:\n%s", got)
+	}
+	bye := soft.next("BYE")
+	if header(bye, "Call-ID") != header(invSoft, "Call-ID") {
+		t.Fatalf("BYE for another call:\n%s", bye)
+	}
+	soft.send(reply(bye, "200 OK"))
+	desk.next("ACK")
+	ok := caller.final("2 INVITE")
+	if status(ok) != "200 OK" {
+		t.Fatalf("caller got %q", status(ok))
+	}
+	caller.send(caller.inDialog("ACK", ok, 2, ""))
+	caller.send(caller.inDialog("BYE", ok, 3, ""))
+	desk.send(reply(desk.next("BYE"), "200 OK"))
+	if res := caller.final("3 BYE"); status(res) != "200 OK" {
+		t.Fatalf("BYE answered %q", status(res))
+	}
+}

@@ -23,7 +23,7 @@ func (s *Server) routes() {
 	s.srv.OnOptions(s.guarded(s.handleOptions))
 	s.srv.OnInvite(s.guarded(s.handleInvite))
 	s.srv.OnAck(s.guarded(s.calls.HandleAck))
-	s.srv.OnBye(s.guarded(s.calls.HandleBye))
+	s.srv.OnBye(s.guarded(s.handleBye))
 	s.srv.OnInfo(s.guarded(s.calls.HandleInfo))
 	s.srv.OnCancel(s.guarded(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, Status(481, "Call/Transaction Does Not Exist", nil))
@@ -310,6 +310,70 @@ func (s *Server) answerRegister(req *sip.Request, tx sip.ServerTransaction, sent
 		res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(sipDate)))
 	}
 	tx.Respond(res)
+}
+
+// byeAnswer is the status a BYE was answered with.
+type byeAnswer struct {
+	code uint16
+}
+
+// handleBye hands a BYE to the B2BUA and ends its server transaction as
+// soon as it is answered, as handleRegister does and for the same reason:
+// at hundreds of calls a second, BYE transactions kept through Timer J
+// (32 s) held tens of megabytes. s.byes keeps each answer's status for
+// answerWindow, and a retransmission gets the same status again; one
+// arriving later still finds the dialog gone and gets 481, which ends
+// the dialog for its sender just as well (RFC 3261 §15.1.1: any final
+// response to a BYE terminates the session).
+func (s *Server) handleBye(req *sip.Request, tx sip.ServerTransaction) {
+	defer tx.Terminate()
+	if req.CallID() == nil || req.CSeq() == nil {
+		s.respond(req, tx, Status(400, "Bad Request", nil))
+		return
+	}
+	t := registrar.Transaction{Source: sourceOf(req), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo}
+	if via := req.Via(); via != nil {
+		t.Branch, _ = via.Params.Get("branch")
+	}
+	keep := strings.HasPrefix(t.Branch, sip.RFC3261BranchMagicCookie) && !sip.IsReliable(req.Transport())
+	now := time.Now()
+	if keep {
+		if sent, ok := s.byes.Get(t, now); ok {
+			tx.Respond(sip.NewResponseFromRequest(req, int(sent.code), byeReason(sent.code), nil))
+			return
+		}
+	}
+	rec := &statusTx{ServerTransaction: tx}
+	s.calls.HandleBye(req, rec)
+	if keep && rec.code != 0 {
+		s.byes.Put(t, byeAnswer{code: uint16(rec.code)}, now)
+	}
+}
+
+// byeReason is the reason phrase of a repeated answer to a BYE.
+func byeReason(code uint16) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 481:
+		return "Call/Transaction Does Not Exist"
+	}
+	return "Server Internal Error"
+}
+
+// statusTx is a server transaction that remembers the status of its
+// final response.
+type statusTx struct {
+	sip.ServerTransaction
+	code int
+}
+
+// Respond sends res and keeps its status when it is final.
+func (t *statusTx) Respond(res *sip.Response) error {
+	if res.StatusCode >= 200 {
+		t.code = res.StatusCode
+	}
+	return t.ServerTransaction.Respond(res)
 }
 
 // handleInvite hands a new call to the B2BUA: from a trunk (see

@@ -99,6 +99,8 @@ type Server struct {
 	// answers keeps how recent REGISTERs were answered, for their
 	// retransmissions (see handleRegister).
 	answers *registrar.Answers[sentAnswer]
+	// byes keeps how recent BYEs were answered (see handleBye).
+	byes *registrar.Answers[byeAnswer]
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -133,7 +135,7 @@ func New(st *store.Store, eng *media.Engine, bus *events.Bus, cfg Config) (*Serv
 	cfg.Registrar.Logger = cfg.Logger
 	s := &Server{cfg: cfg, log: cfg.Logger, st: st, eng: eng, bus: bus,
 		auth: digest.New(digest.Config{Realm: cfg.Realm, Algorithms: cfg.DigestAlgorithms}), guard: guard.New(cfg.Guard),
-		answers: registrar.NewAnswers[sentAnswer](answerWindow, time.Now())}
+		answers: registrar.NewAnswers[sentAnswer](answerWindow, time.Now()), byes: registrar.NewAnswers[byeAnswer](answerWindow, time.Now())}
 	return s, nil
 }
 

@@ -123,7 +123,7 @@ func (b *B2BUA) forkTo(ctx context.Context, bindings []registrar.Binding, ext, f
 			defer b.calls.Done()
 			leg, err := b.dialogUA(bind.Transport).WriteInvite(forkCtx, inv)
 			if err == nil {
-				err = leg.WaitAnswer(forkCtx, sipgo.AnswerOptions{})
+				err = b.waitFork(forkCtx, leg, nil)
 			}
 			results <- result{leg: leg, err: err}
 		}()
@@ -137,6 +137,9 @@ func (b *B2BUA) forkTo(ctx context.Context, bindings []registrar.Binding, ext, f
 			pending--
 			var de *sipgo.ErrDialogResponse
 			switch {
+			case r.err == nil && ctx.Err() != nil:
+				// Answered as the caller left or the ring timed out.
+				b.hangupLate(r.leg)
 			case r.err == nil:
 				winner = r.leg
 			case errors.As(r.err, &de) && (best == nil || better(de.Res, best)):
@@ -155,10 +158,7 @@ func (b *B2BUA) forkTo(ctx context.Context, bindings []registrar.Binding, ext, f
 		defer b.calls.Done()
 		for ; pending > 0; pending-- {
 			if r := <-results; r.err == nil {
-				r.leg.Ack(context.Background())
-				bctx, stop := context.WithTimeout(context.Background(), byeTimeout)
-				r.leg.Bye(bctx)
-				stop()
+				b.hangupLate(r.leg)
 			}
 		}
 	}()

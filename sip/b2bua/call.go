@@ -197,15 +197,14 @@ func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byt
 			defer wg.Done()
 			leg, err := b.dialogUA(bind.Transport).WriteInvite(forkCtx, inv)
 			if err == nil {
-				err = leg.WaitAnswer(forkCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+				err = b.waitFork(forkCtx, leg, func(r *sip.Response) {
 					if r.StatusCode == 180 || r.StatusCode == 183 {
 						select {
 						case ringing <- struct{}{}:
 						default:
 						}
 					}
-					return nil
-				}})
+				})
 			}
 			results <- result{leg: leg, err: err}
 		}()
@@ -227,6 +226,9 @@ func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byt
 			pending--
 			var de *sipgo.ErrDialogResponse
 			switch {
+			case r.err == nil && (ringCtx.Err() != nil || c.a.Context().Err() != nil):
+				// Answered as the ring timed out or the caller cancelled.
+				b.hangupLate(r.leg)
 			case r.err == nil:
 				winner = r.leg
 			case errors.As(r.err, &de) && (best == nil || better(de.Res, best)):
@@ -255,10 +257,7 @@ func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byt
 		defer stopRinging()
 		for ; pending > 0; pending-- {
 			if r := <-results; r.err == nil {
-				r.leg.Ack(context.Background())
-				ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-				r.leg.Bye(ctx)
-				cancel()
+				b.hangupLate(r.leg)
 			}
 		}
 		wg.Wait()
