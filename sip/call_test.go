@@ -291,23 +291,37 @@ func TestServerHoldAndShutdown(t *testing.T) {
 	}
 }
 
+// forked is a call from 1001 ringing both phones of 1002.
+type forked struct {
+	s                  *Server
+	caller, desk, soft *peer
+	invDesk, invSoft   string // the INVITEs each phone got
+}
+
+// ringTwoPhones registers two phones for 1002 and calls it from 1001 with
+// that Call-ID; both phones answer 180.
+func ringTwoPhones(t *testing.T, callID string) forked {
+	t.Helper()
+	s := startServer(t, guard.Config{})
+	ruri := "sip:" + s.Addr().String()
+	f := forked{s: s, caller: newPeer(t, s, "127.0.0.1"), desk: newPeer(t, s, "127.0.0.1"), soft: newPeer(t, s, "127.0.0.1")}
+	for _, p := range []*peer{f.desk, f.soft} {
+		p.user = "1002"
+		p.register(ruri)
+	}
+	f.caller.call("1002", callID)
+	f.invDesk, f.invSoft = f.desk.next("INVITE"), f.soft.next("INVITE")
+	f.desk.send(reply(f.invDesk, "180 Ringing"))
+	f.soft.send(reply(f.invSoft, "180 Ringing"))
+	return f
+}
+
 // TestServerForksToEveryContact rings both phones of 1002 at once: the
 // first to answer gets the call, the other is cancelled, and the caller's
 // BYE reaches the phone that answered.
 func TestServerForksToEveryContact(t *testing.T) {
-	s := startServer(t, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller := newPeer(t, s, "127.0.0.1")
-	desk, soft := newPeer(t, s, "127.0.0.1"), newPeer(t, s, "127.0.0.1")
-	for _, p := range []*peer{desk, soft} {
-		p.user = "1002"
-		p.register(ruri)
-	}
-
-	caller.call("1002", "forked-call")
-	invDesk, invSoft := desk.next("INVITE"), soft.next("INVITE")
-	desk.send(reply(invDesk, "180 Ringing"))
-	soft.send(reply(invSoft, "180 Ringing"))
+	f := ringTwoPhones(t, "forked-call")
+	caller, desk, soft, invDesk, invSoft := f.caller, f.desk, f.soft, f.invDesk, f.invSoft
 	desk.send(desk.answer(invDesk, "sendrecv"))
 	cancel := soft.next("CANCEL")
 	if header(cancel, "Call-ID") != header(invSoft, "Call-ID") {
@@ -329,7 +343,7 @@ func TestServerForksToEveryContact(t *testing.T) {
 	if res := caller.final("3 BYE"); status(res) != "200 OK" {
 		t.Fatalf("BYE answered %q", status(res))
 	}
-	c := cdr(t, s, "forked-call")
+	c := cdr(t, f.s, "forked-call")
 	if c.Disposition != "answered" || c.HangupCause != "caller hung up" || c.Callee != "1002" {
 		t.Fatalf("CDR %+v", c)
 	}
@@ -374,19 +388,8 @@ func TestServerByeRetransmission(t *testing.T) {
 // (the 200 crosses the CANCEL): that late answer is acknowledged and then
 // hung up, so that no phone is left up without a caller.
 func TestServerForkAnsweredAfterCancel(t *testing.T) {
-	s := startServer(t, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller := newPeer(t, s, "127.0.0.1")
-	desk, soft := newPeer(t, s, "127.0.0.1"), newPeer(t, s, "127.0.0.1")
-	for _, p := range []*peer{desk, soft} {
-		p.user = "1002"
-		p.register(ruri)
-	}
-
-	caller.call("1002", "crossed-call")
-	invDesk, invSoft := desk.next("INVITE"), soft.next("INVITE")
-	desk.send(reply(invDesk, "180 Ringing"))
-	soft.send(reply(invSoft, "180 Ringing"))
+	f := ringTwoPhones(t, "crossed-call")
+	caller, desk, soft, invDesk, invSoft := f.caller, f.desk, f.soft, f.invDesk, f.invSoft
 	desk.send(desk.answer(invDesk, "sendrecv"))
 	cancel := soft.next("CANCEL")
 	// The soft phone had answered before the CANCEL reached it: its 200

@@ -199,15 +199,11 @@ const sipDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	defer tx.Terminate()
 	to := req.To()
-	if to == nil || req.CallID() == nil || req.CSeq() == nil {
+	t, keep, ok := transactionOf(req)
+	if to == nil || !ok {
 		s.respond(req, tx, Status(400, "Bad Request", nil))
 		return
 	}
-	t := registrar.Transaction{Source: sourceOf(req), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo}
-	if via := req.Via(); via != nil {
-		t.Branch, _ = via.Params.Get("branch")
-	}
-	keep := strings.HasPrefix(t.Branch, sip.RFC3261BranchMagicCookie) && !sip.IsReliable(req.Transport())
 	now := time.Now()
 	if keep {
 		if sent, ok := s.answers.Get(t, now); ok {
@@ -312,6 +308,22 @@ func (s *Server) answerRegister(req *sip.Request, tx sip.ServerTransaction, sent
 	tx.Respond(res)
 }
 
+// transactionOf identifies the server transaction of req for answering its
+// retransmissions (see registrar.Answers); keep is false when they need
+// no answer kept (a reliable transport, or a pre-RFC 3261 branch that
+// cannot be matched), ok false when req lacks a Call-ID or CSeq.
+func transactionOf(req *sip.Request) (t registrar.Transaction, keep, ok bool) {
+	if req.CallID() == nil || req.CSeq() == nil {
+		return t, false, false
+	}
+	t = registrar.Transaction{Source: sourceOf(req), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo}
+	if via := req.Via(); via != nil {
+		t.Branch, _ = via.Params.Get("branch")
+	}
+	keep = strings.HasPrefix(t.Branch, sip.RFC3261BranchMagicCookie) && !sip.IsReliable(req.Transport())
+	return t, keep, true
+}
+
 // byeAnswer is the status a BYE was answered with.
 type byeAnswer struct {
 	code uint16
@@ -327,15 +339,11 @@ type byeAnswer struct {
 // response to a BYE terminates the session).
 func (s *Server) handleBye(req *sip.Request, tx sip.ServerTransaction) {
 	defer tx.Terminate()
-	if req.CallID() == nil || req.CSeq() == nil {
+	t, keep, ok := transactionOf(req)
+	if !ok {
 		s.respond(req, tx, Status(400, "Bad Request", nil))
 		return
 	}
-	t := registrar.Transaction{Source: sourceOf(req), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo}
-	if via := req.Via(); via != nil {
-		t.Branch, _ = via.Params.Get("branch")
-	}
-	keep := strings.HasPrefix(t.Branch, sip.RFC3261BranchMagicCookie) && !sip.IsReliable(req.Transport())
 	now := time.Now()
 	if keep {
 		if sent, ok := s.byes.Get(t, now); ok {
