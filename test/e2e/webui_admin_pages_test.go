@@ -152,3 +152,68 @@ func get(t *testing.T, url string) (int, string) {
 	}
 	return res.StatusCode, string(b)
 }
+
+// TestAdminMailboxPageWithDovecot adds a mailbox from the mailboxes page of
+// a running appliance, in Chromium, against a real Dovecot: with a wrong
+// password its live status turns to disconnected with the server's error;
+// with the right one (typed in the write-only field) it turns to
+// connected, and mail delivered to Dovecot becomes an email item of the
+// queue: the running mail service followed both changes without a
+// restart. No page ever shows a password.
+func TestAdminMailboxPageWithDovecot(t *testing.T) {
+	chromium := peertest.Binary(t, "chromium")
+	dovecot := peertest.StartDovecot(t)
+	data := t.TempDir()
+	importConfig(t, data, "agents: [{name: bob}]\nqueues: [{name: support, members: [bob]}]\n")
+	srv := startServer(t, nil, binPath, data)
+	base, adminPassword := srv.panel(t)
+
+	ctx, cancel := browser(t, chromium)
+	defer cancel()
+	browserLogin(t, ctx, base, "admin", adminPassword)
+	const wrong = "wr0ng-passw0rd"
+	save := func(password string) {
+		t.Helper()
+		adminForm(t, ctx, base+"/admin/mailboxes",
+			chromedp.SetValue(chromedp.CSS("#mailbox-name"), "support"),
+			chromedp.SetValue(chromedp.CSS("#mailbox-imap"), "imap://support@"+dovecot.Addr),
+			chromedp.SendKeys(chromedp.CSS("#mailbox-imap-password"), password),
+			chromedp.SetValue(chromedp.CSS("#mailbox-queue"), "support"),
+			chromedp.SetValue(chromedp.CSS("#mailbox-poll"), "1s"),
+			chromedp.Submit(chromedp.CSS("#mailbox-name")))
+	}
+	// status reloads the page until the mailbox's status starts with want.
+	status := func(want string) string {
+		t.Helper()
+		var got, html string
+		for range 100 {
+			var err error
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/mailboxes")); err != nil {
+				t.Fatal(err)
+			}
+			if html, err = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil {
+				t.Fatal(err)
+			}
+			for _, pw := range []string{wrong, "secret"} {
+				if strings.Contains(html, pw) {
+					t.Fatalf("the mailboxes page shows a password:\n%s", html)
+				}
+			}
+			if got, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tr[data-mailbox="support"] [data-f="status"]`))); err == nil && strings.HasPrefix(got, want) {
+				return got
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("mailbox status %q, want %s\nserver:\n%s", got, want, srv.output())
+		return ""
+	}
+	save(wrong)
+	if got := status("disconnected"); !strings.Contains(strings.ToLower(got), "auth") {
+		t.Errorf("status %q does not give the login error", got)
+	}
+	save("secret")
+	status("connected")
+	screenshot(t, ctx, "admin-mailboxes")
+	dovecot.Deliver(t, []byte("From: Carol <carol@customer.test>\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <p1@customer.test>\r\n\r\nIt is on fire.\r\n"))
+	waitEntered(t, srv, data, "support", "email")
+}
