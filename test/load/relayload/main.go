@@ -3,12 +3,14 @@
 // the same way. The phones run in a child process (optionally on other
 // CPUs), so this process's CPU is the relay's alone: pin it to one core
 // with taskset, and the CPU per call is a share of that core. The phones
-// first run alone (the latency floor), then the bare forwarder and
-// media.Bridge alternate for -repeat rounds; each run prints CPU per call,
-// loss and latency (a timestamp in the payload at the sender, read at the
-// receiver), and the summary the best and the median of each figure, the
-// engine/bare ratio and the latency the engine adds over the bare
-// forwarder of the same round, with the load average.
+// first run alone (the latency floor), then each of -repeat rounds runs
+// the bare forwarder, media.Bridge, and both side by side (half the calls
+// each, at the same time, so that both meet the same load on a shared
+// machine); each run prints CPU per call, loss and latency (a timestamp in
+// the payload at the sender, read at the receiver, in buckets of 20 µs),
+// and the summary the best and the median of each figure, the engine/bare
+// ratio and the latency the engine adds over the bare forwarder, with the
+// load average.
 package main
 
 import (
@@ -34,6 +36,15 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 type result struct {
 	cpu       time.Duration // this process's CPU during the measured window
 	window    time.Duration
+	sent, got uint64
+	p50, p99  time.Duration
+	// groups are the loss and latency of each group of calls, for a
+	// relay that carries calls in groups (side by side).
+	groups []groupResult
+}
+
+// groupResult is one group's figures.
+type groupResult struct {
 	sent, got uint64
 	p50, p99  time.Duration
 }
@@ -75,7 +86,14 @@ func run(r relay, calls int, warmup, window time.Duration, phonesCPUs string) (r
 		return result{}, fmt.Errorf("phones: %w", err)
 	}
 	p := plan{To: make([]uint16, len(h.Ports)), Warmup: warmup, Window: window}
+	g, grouped := r.(grouper)
+	if grouped {
+		p.Group = make([]uint8, len(h.Ports))
+	}
 	for i := 0; i+1 < len(h.Ports); i += 2 {
+		if grouped {
+			p.Group[i], p.Group[i+1] = g.group(i/2), g.group(i/2)
+		}
 		a, b := netip.AddrPortFrom(loopback, h.Ports[i]), netip.AddrPortFrom(loopback, h.Ports[i+1])
 		toA, toB, err := r.start(a, b)
 		if err != nil {
@@ -107,6 +125,10 @@ func run(r relay, calls int, warmup, window time.Duration, phonesCPUs string) (r
 			}
 			res.sent, res.got = rep.Sent, rep.Got
 			res.p50, res.p99 = percentile(rep.Hist, rep.Got, 0.50), percentile(rep.Hist, rep.Got, 0.99)
+			for _, t := range rep.Groups {
+				res.groups = append(res.groups, groupResult{sent: t.Sent, got: t.Got,
+					p50: percentile(t.Hist, t.Got, 0.50), p99: percentile(t.Hist, t.Got, 0.99)})
+			}
 			return res, nil
 		}
 	}
@@ -236,7 +258,7 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		return fmt.Errorf("phones only: %w", err)
 	}
 	show("phones only", 0, figuresOf(res, calls))
-	var bares, engines []figures
+	var bares, engines, sideBares, sideEngines []figures
 	for round := 1; round <= repeat; round++ {
 		res, err := run(&bare{}, calls, warmup, window, phonesCPUs)
 		if err != nil {
@@ -244,7 +266,7 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		}
 		b := figuresOf(res, calls)
 		show("bare forwarder", round, b)
-		if prof != nil {
+		if prof != nil && round == 1 {
 			pprof.StartCPUProfile(prof)
 		}
 		res, err = run(eng, calls, warmup, window, phonesCPUs)
@@ -255,14 +277,39 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		e := figuresOf(res, calls)
 		show("media engine", round, e)
 		bares, engines = append(bares, b), append(engines, e)
+
+		res, err = run(&sideBySide{bare: &bare{}, engine: eng}, calls, warmup, window, phonesCPUs)
+		if err != nil {
+			return fmt.Errorf("side by side: %w", err)
+		}
+		if len(res.groups) != 2 {
+			return fmt.Errorf("side by side: %d groups reported, want 2", len(res.groups))
+		}
+		sb, se := groupFigures(res.groups[0], res.window), groupFigures(res.groups[1], res.window)
+		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: bare", round, "-", sb.pps, "-", sb.loss, us(sb.p50), us(sb.p99), loadavg())
+		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: engine", round, "-", se.pps, "-", se.loss, us(se.p50), us(se.p99), loadavg())
+		sideBares, sideEngines = append(sideBares, sb), append(sideEngines, se)
 	}
-	summarize(bares, engines)
+	summarize(bares, engines, sideBares, sideEngines)
 	return nil
 }
 
+// groupFigures are the loss and latency figures of one group of a side by
+// side run (its CPU is not the group's alone).
+func groupFigures(g groupResult, window time.Duration) figures {
+	return figures{
+		loss: 100 * (1 - float64(g.got)/float64(max(g.sent, 1))),
+		pps:  float64(g.sent) / window.Seconds(),
+		p50:  g.p50,
+		p99:  g.p99,
+	}
+}
+
 // summarize prints the best and the median of each figure over the
-// rounds; ratios and added latencies are taken within a round.
-func summarize(bare, engine []figures) {
+// rounds; ratios and added latencies are taken within a round, the latter
+// both between the bare and the engine runs and between the two halves of
+// the side by side run, which met the same load.
+func summarize(bare, engine, sideBare, sideEngine []figures) {
 	pick := func(fs []figures, get func(figures) float64) []float64 {
 		out := make([]float64, len(fs))
 		for i, f := range fs {
@@ -272,7 +319,7 @@ func summarize(bare, engine []figures) {
 	}
 	// paired applies op to the engine's and the bare forwarder's figure
 	// of each round, leaving out the rounds where op says NaN.
-	paired := func(get func(figures) float64, op func(e, b float64) float64) []float64 {
+	pairedOf := func(engine, bare []figures, get func(figures) float64, op func(e, b float64) float64) []float64 {
 		var out []float64
 		for i := range bare {
 			if v := op(get(engine[i]), get(bare[i])); !math.IsNaN(v) {
@@ -280,6 +327,9 @@ func summarize(bare, engine []figures) {
 			}
 		}
 		return out
+	}
+	paired := func(get func(figures) float64, op func(e, b float64) float64) []float64 {
+		return pairedOf(engine, bare, get, op)
 	}
 	ratio := func(e, b float64) float64 { return e / max(b, 1e-9) }
 	// minus is the added latency, unknown when either is past the
@@ -317,6 +367,9 @@ func summarize(bare, engine []figures) {
 	line("media engine latency p50", "µs", "", pick(engine, p50))
 	line("media engine latency p99", "µs", "", pick(engine, p99))
 	line("added latency p50 (engine − bare)", "µs", "", paired(p50, minus))
-	line("added latency p99 (engine − bare)", "µs", "(target < 1000 µs)", paired(p99, minus))
-	fmt.Printf("load average at the end: %s (latencies past %v read as %v)\n", loadavg(), maxLatency, maxLatency+bucket)
+	line("added latency p99 (engine − bare)", "µs", "", paired(p99, minus))
+	line("side engine loss", "%", "(target < 0.1%)", pick(sideEngine, func(f figures) float64 { return f.loss }))
+	line("side added latency p50", "µs", "", pairedOf(sideEngine, sideBare, p50, minus))
+	line("side added latency p99", "µs", "(target < 1000 µs)", pairedOf(sideEngine, sideBare, p99, minus))
+	fmt.Printf("load average at the end: %s (latencies in buckets of %v, past %v read as %v)\n", loadavg(), bucket, maxLatency, maxLatency+bucket)
 }

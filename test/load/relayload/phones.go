@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,26 @@ type hello struct {
 type plan struct {
 	To             []uint16
 	Warmup, Window time.Duration
+	// Group numbers each phone's call's group (relays measured side by
+	// side); nil: one group.
+	Group []uint8 `json:",omitempty"`
+}
+
+// tally is the count and the latency histogram of a group of phones.
+type tally struct {
+	Sent, Got uint64
+	Hist      []uint64
+}
+
+func (t *tally) add(ph *phone) {
+	if t.Hist == nil {
+		t.Hist = make([]uint64, maxLatency/bucket+1)
+	}
+	t.Sent += ph.sent.Load()
+	t.Got += ph.received.Load()
+	for i, n := range ph.hist {
+		t.Hist[i] += uint64(n)
+	}
 }
 
 // report is the phones process's figures for the measured window.
@@ -44,6 +65,9 @@ type report struct {
 	Event     string // "measuring", "stopped", then "done"
 	Sent, Got uint64
 	Hist      []uint64 `json:",omitempty"`
+	// Groups are the figures of each group of the plan, when it has
+	// groups.
+	Groups []tally `json:",omitempty"`
 	// Window is the measured time by the phones' clock, CPU what the
 	// relay (parent) process used in it, read from /proc: a relay starved
 	// of CPU reads the events late, so its own clock would mislead. Zero
@@ -146,7 +170,7 @@ func runPhones(calls int) error {
 	if err := json.NewDecoder(bufio.NewReader(os.Stdin)).Decode(&p); err != nil {
 		return fmt.Errorf("read plan: %w", err)
 	}
-	if len(p.To) != len(phones) {
+	if len(p.To) != len(phones) || p.Group != nil && len(p.Group) != len(phones) {
 		return fmt.Errorf("plan for %d phones, have %d", len(p.To), len(phones))
 	}
 	var recv sync.WaitGroup
@@ -192,16 +216,20 @@ func runPhones(calls int) error {
 		ph.conn.Close()
 	}
 	recv.Wait()
-	r := report{Event: "done", Hist: make([]uint64, maxLatency/bucket+1)}
+	var all tally
+	var groups []tally
+	if p.Group != nil {
+		groups = make([]tally, slices.Max(p.Group)+1)
+	}
+	for i, ph := range phones {
+		all.add(ph)
+		if groups != nil {
+			groups[p.Group[i]].add(ph)
+		}
+	}
+	r := report{Event: "done", Sent: all.Sent, Got: all.Got, Hist: all.Hist, Groups: groups}
 	if cpuOK && cpuOK1 {
 		r.Window, r.CPU = window, cpu1-cpu0
-	}
-	for _, ph := range phones {
-		r.Sent += ph.sent.Load()
-		r.Got += ph.received.Load()
-		for i, n := range ph.hist {
-			r.Hist[i] += uint64(n)
-		}
 	}
 	return out.Encode(r)
 }
