@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -187,19 +186,7 @@ routes:
 		t.Fatalf("visitor: %v\nserver:\n%s", err, srv.output())
 	}
 	t.Logf("%s the visitor waits for an agent", time.Now().UTC().Format("15:04:05.000"))
-	// The offer also lands in the item list above the chats, moving the
-	// card as it comes: the buttons are clicked where they are, not at
-	// coordinates measured a moment earlier.
-	offerCtx, cancelOffer := context.WithTimeout(agent, 20*time.Second)
-	err = chromedp.Do(offerCtx, chromedp.WaitVisible(chromedp.CSS(".chat-card.offered")))
-	if err == nil {
-		err = jsClick(offerCtx, ".chat-card.offered button")
-	}
-	if err == nil {
-		err = chromedp.Do(offerCtx, chromedp.WaitVisible(chromedp.CSS(".chat-card.active .chat-send input")))
-	}
-	cancelOffer()
-	if err != nil {
+	if err := acceptChat(agent); err != nil {
 		console, _ := chromedp.Run(agent, chromedp.Text(chromedp.CSS("#chat")))
 		page, _ := chromedp.Run(visitor, chromedp.Text(chromedp.CSS("#sb-chat")))
 		screenshot(t, agent, "omnichannel-chat-not-offered")
@@ -323,14 +310,4 @@ routes:
 		t.Errorf("customer page timeline channels %q; want voice, chat, email", timeline)
 	}
 	screenshot(t, agent, "omnichannel-customer-page")
-}
-
-// jsClick clicks the first element matching sel from the page's script.
-func jsClick(ctx context.Context, sel string) error {
-	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) { e.click(); } return !!e; })()`, sel)
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-	if err == nil && !ok {
-		err = fmt.Errorf("no %s to click", sel)
-	}
-	return err
 }

@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -50,4 +52,30 @@ func agentConsole(t *testing.T, chromium, base, name, password, presence string)
 	}
 	waitText(t, ctx, "#my-presence", presence)
 	return ctx, stop
+}
+
+// acceptChat accepts the chat offered in the agent's console. The offer
+// also lands in the item list above the chats, moving the card as it
+// comes: the button is clicked from the page's script where it is, not at
+// coordinates measured a moment earlier.
+func acceptChat(agent context.Context) error {
+	ctx, cancel := context.WithTimeout(agent, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(".chat-card.offered"))); err != nil {
+		return err
+	}
+	if err := jsClick(ctx, ".chat-card.offered button"); err != nil {
+		return err
+	}
+	return chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(".chat-card.active .chat-send input")))
+}
+
+// jsClick clicks the first element matching sel from the page's script.
+func jsClick(ctx context.Context, sel string) error {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) { e.click(); } return !!e; })()`, sel)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err == nil && !ok {
+		err = fmt.Errorf("no %s to click", sel)
+	}
+	return err
 }

@@ -151,12 +151,7 @@ queues:
 	v.send(map[string]any{"type": "start", "name": "Léa <b>Martin</b>", "email": "lea@example.com", "intent": "billing"})
 	chatID, _ := v.expect("state")["chat"].(string)
 
-	err = chromedp.Do(agent,
-		chromedp.WaitVisible(chromedp.CSS(".chat-card.offered")),
-		chromedp.Click(chromedp.CSS(".chat-card.offered button")),
-		chromedp.WaitVisible(chromedp.CSS(".chat-card.active .chat-send input")),
-	)
-	if err != nil {
+	if err := acceptChat(agent); err != nil {
 		t.Fatalf("offer and accept: %v", err)
 	}
 	title, err := chromedp.Run(agent, chromedp.Text(chromedp.CSS(".chat-card h3")))
@@ -191,7 +186,7 @@ queues:
 // distributor's event log of its work item.
 func closeAndCheckLog(t *testing.T, agent context.Context, v *chatVisitor, st *store.Store, dist *acd.Distributor, chatID string) {
 	t.Helper()
-	if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-card.active button.danger"))); err != nil {
+	if err := jsClick(agent, ".chat-card.active button.danger"); err != nil {
 		t.Fatal(err)
 	}
 	for range 10 {
