@@ -8,7 +8,11 @@
 //     (inbound, outbound, emergency numbers, permissions per extension;
 //     the SIP side reloads them at its next poll), prompts and music on
 //     hold (built-in and uploaded, played in the browser, WAV upload
-//     converted on the way in), web users,
+//     converted on the way in), calendars (weekly hours, time zone,
+//     holidays and exceptions, whether each is open now), mailboxes with
+//     their live connection status (passwords write-only; the mail service
+//     follows the change), chat widgets with the script tag to paste in the
+//     website (the chat server follows the change), web users,
 //     the whole configuration as YAML with validation errors shown at their
 //     line while typing, and a read-only tree of each IVR flow;
 //   - the agent console: presence control, the screen pop of every item
