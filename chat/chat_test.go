@@ -698,10 +698,11 @@ func TestUnavailableFallbacks(t *testing.T) {
 func TestAfterHoursAndQueueLimit(t *testing.T) {
 	open := true
 	var mu sync.Mutex
-	// busy is available, but for calls only: chats wait, one at most.
+	// busy is available for chats but has no room for one (a chat takes
+	// 25 units): chats wait, one at most.
 	r := newRigACD(t, `
 agents:
-  - {name: busy, channels: [voice]}
+  - {name: busy, capacity: 10}
 queues:
   - {name: support, members: [busy], max_length: 1}
 `, func(c *Config) {
@@ -732,6 +733,27 @@ queues:
 	rows, _ := r.st.OpenChatSessions(context.Background())
 	if len(rows) != 1 {
 		t.Fatalf("%d open sessions; want 1 (the refused chat is closed)", len(rows))
+	}
+}
+
+// TestNobodyForChatsWhenMembersTakeCallsOnly: members available for calls
+// only do not staff the queue's chats: the visitor is offered to leave a
+// message at once instead of waiting for nobody.
+func TestNobodyForChatsWhenMembersTakeCallsOnly(t *testing.T) {
+	r := newRigACD(t, `
+agents:
+  - {name: phoneonly, channels: [voice]}
+queues:
+  - {name: support, members: [phoneonly]}
+`, nil)
+	r.agent("phoneonly")
+	v, _ := r.visitor("")
+	v.send(map[string]any{"type": "start", "name": "Ann"})
+	if u := v.expect("unavailable"); u["reason"] != "nobody" {
+		t.Fatalf("chat with members on calls only: %v", u)
+	}
+	if q := queueStatus(t, r.dist, "support"); q.Waiting != 0 {
+		t.Fatalf("distributor: %d chats waiting; want none", q.Waiting)
 	}
 }
 

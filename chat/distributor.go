@@ -32,6 +32,9 @@ type Distributor interface {
 	Presence(agent string) (acd.Presence, bool)
 	// Snapshot returns the live state of queues and agents.
 	Snapshot() acd.Snapshot
+	// MembersAvailable counts a queue's members available for a channel,
+	// busy or not.
+	MembersAvailable(queue string, c acd.Channel) int
 }
 
 var (

@@ -215,16 +215,14 @@ func (s *Server) summaryLocked(ss *session) ChatSummary {
 
 // availability returns "" when queue can take a chat now, else the reason:
 // "closed" outside its hours, "nobody" when none of its members is
-// available in the distributor. (A full queue is the distributor's
-// refusal, "busy", at Enqueue.)
+// available for chats (busy ones count: the visitor waits for them). A
+// full queue is the distributor's refusal, "busy", at Enqueue.
 func (s *Server) availability(queue string) string {
 	if s.cfg.Open != nil && !s.cfg.Open(queue, s.cfg.Now()) {
 		return "closed"
 	}
-	for _, q := range s.dist.Snapshot().Queues {
-		if q.Name == queue && q.Available > 0 {
-			return ""
-		}
+	if s.dist.MembersAvailable(queue, acd.Chat) > 0 {
+		return ""
 	}
 	return "nobody"
 }
