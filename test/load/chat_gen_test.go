@@ -79,17 +79,38 @@ func (s stamps) cid(prefix string, k int) string {
 	return fmt.Sprintf("%s%d.%d", prefix, k, time.Since(s.t0))
 }
 
-// record adds to l the latency of the message stamped cid, if it is one.
-func (s stamps) record(l *latencies, cid string) {
+// sentAt returns when the message stamped cid was made, as time since
+// the stamps' t0, false if cid is not a stamp.
+func (s stamps) sentAt(cid string) (time.Duration, bool) {
 	i := strings.LastIndexByte(cid, '.')
 	if i < 0 {
-		return
+		return 0, false
 	}
 	ns, err := strconv.ParseInt(cid[i+1:], 10, 64)
-	if err != nil {
+	return time.Duration(ns), err == nil
+}
+
+// record adds to l the latency of the message stamped cid, if it is one.
+func (s stamps) record(l *latencies, cid string) {
+	if at, ok := s.sentAt(cid); ok {
+		l.add(at, time.Since(s.t0)-at)
+	}
+}
+
+// split adds to toServer the time from the sending of the message stamped
+// cid to the server's reading of the clock for it (its "at": the socket,
+// the server's read and parse, with any wait for a CPU on both sides), and
+// to fromServer the rest of its way (commit, broadcast, the agent's read),
+// so that a stall shows on which side of the server's post it was. Both
+// processes read the same wall clock.
+func (s stamps) split(toServer, fromServer *latencies, cid string, serverAt time.Time) {
+	at, ok := s.sentAt(cid)
+	if !ok || serverAt.IsZero() {
 		return
 	}
-	l.add(time.Duration(ns), time.Since(s.t0)-time.Duration(ns))
+	posted := serverAt.Sub(s.t0.Add(at))
+	toServer.add(at, posted)
+	fromServer.add(at, time.Since(s.t0)-at-posted)
 }
 
 // result is one phase's figures.
@@ -104,7 +125,8 @@ type result struct {
 	genCPU    time.Duration // the generator's (this process), during the window
 	window    time.Duration
 	lat       map[string]*latencies
-	messages  []string // the keys of lat that count messages sent
+	messages  []string              // the keys of lat that count messages sent
+	parts     map[string]*latencies // parts of the latencies of lat
 }
 
 // sent returns how many messages were sent.
@@ -134,6 +156,10 @@ func (r *result) log(t *testing.T) {
 	for _, k := range slices.Sorted(maps.Keys(r.lat)) {
 		l := r.lat[k]
 		t.Logf("   %-14s %6d sent %6d arrived  p50 %-9v p99 %-9v max %-9v stalls>50ms (sent at: max) %s", k, l.sent, l.count(), l.pct(50), l.pct(99), l.pct(100), l.stalls(50*time.Millisecond))
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.parts)) {
+		l := r.parts[k]
+		t.Logf("   %-28s p50 %-9v p99 %-9v max %-9v stalls>50ms %s", k, l.pct(50), l.pct(99), l.pct(100), l.stalls(50*time.Millisecond))
 	}
 }
 
@@ -289,8 +315,9 @@ type chatFrame struct {
 	CID   string `json:"cid"`
 	State string `json:"state"`
 	Msg   struct {
-		From string `json:"from"`
-		CID  string `json:"cid"`
+		From string    `json:"from"`
+		CID  string    `json:"cid"`
+		At   time.Time `json:"at"`
 	} `json:"msg"`
 }
 
@@ -302,6 +329,8 @@ func runChat(t *testing.T, s *server, n int, every, d time.Duration) *result {
 	r := &result{name: "chat", conns: n, agents: agentCount(n), lat: map[string]*latencies{
 		"visitor ack": vAck, "visitor→agent": vToA, "agent ack": aAck, "agent→visitor": aToV,
 	}, messages: []string{"visitor→agent", "agent→visitor"}}
+	toServer, fromServer := &latencies{}, &latencies{}
+	r.parts = map[string]*latencies{"visitor→agent: to the post": toServer, "visitor→agent: from the post": fromServer}
 	base := "ws://" + s.addr
 
 	// Agents accept every offer and answer every visitor message.
@@ -332,6 +361,7 @@ func runChat(t *testing.T, s *server, n int, every, d time.Duration) *result {
 			st.record(aAck, f.CID)
 		case f.Type == "msg" && f.Msg.From == "visitor":
 			st.record(vToA, f.Msg.CID)
+			st.split(toServer, fromServer, f.Msg.CID, f.Msg.At)
 			mu.Lock()
 			replies++
 			k := replies
