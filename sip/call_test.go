@@ -417,3 +417,24 @@ func TestServerForkAnsweredAfterCancel(t *testing.T) {
 		t.Fatalf("BYE answered %q", status(res))
 	}
 }
+
+// TestServerChallengeIsStateless checks that an INVITE's challenge keeps
+// no transaction: its retransmission is challenged again, and the call
+// then goes through with the credentials for either challenge.
+func TestServerChallengeIsStateless(t *testing.T) {
+	s := startServer(t, guard.Config{})
+	caller := newPeer(t, s, "127.0.0.1")
+	first := caller.invite("9999", "stateless-407", 1)
+	ch := caller.expect(first)
+	again := caller.expect(first)
+	for _, res := range []string{ch, again} {
+		if status(res) != "407 Proxy Authentication Required" {
+			t.Fatalf("INVITE without credentials answered %q", status(res))
+		}
+	}
+	caller.send(ack(first, again))
+	caller.send(caller.invite("9999", "stateless-407", 2, authorization(t, ch, "INVITE", "sip:9999@"+s.Addr().String(), "1001", "secret", 1)))
+	if res := caller.finalOf(); status(res) != "404 Not Found" {
+		t.Fatalf("authenticated INVITE answered %q, want 404", status(res))
+	}
+}

@@ -398,6 +398,13 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	caller := s.authenticate(req, tx)
 	if caller == "" {
+		// The challenge (or refusal) is answered statelessly, as the
+		// REGISTER's: the transaction is not kept through Timer G/H and I
+		// waiting for the ACK and absorbing retransmissions. A
+		// retransmitted INVITE gets a fresh challenge, and the ACK of the
+		// 407, with no transaction left, is dropped (its CSeq matches no
+		// dialog).
+		tx.Terminate()
 		return
 	}
 	if s.calls.HandleLocal(req, tx, caller) {
