@@ -12,7 +12,7 @@ import (
 // ordered by digit; a missing label defaults to the target node's intent,
 // else its name.
 func FromConfig(cf config.Flow) *Flow {
-	f := &Flow{Name: cf.Name, Number: cf.Number, Phone: cf.Phone, Start: cf.Start, Nodes: map[string]*Node{}}
+	f := &Flow{Name: cf.Name, Number: cf.Number, Phone: cf.Phone, Language: cf.Language, Start: cf.Start, Nodes: map[string]*Node{}}
 	for id, cn := range cf.Nodes {
 		n := &Node{
 			ID: id, Type: Type(cn.Type), Prompt: cn.Prompt, Title: cn.Title,

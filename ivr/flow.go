@@ -54,8 +54,11 @@ type Flow struct {
 	Name   string
 	Number string // the number that reaches the flow by phone
 	Phone  string // the number the web face shows, when it shows one
-	Start  string
-	Nodes  map[string]*Node
+	// Language is the language of the voice prompts and of the queue
+	// announcements the flow's callers hear; "" is the settings language.
+	Language string
+	Start    string
+	Nodes    map[string]*Node
 }
 
 // Option is one choice of a menu: the digit on the phone, the button label

@@ -15,9 +15,10 @@ import (
 // the same that reject a file at import with the YAML line.
 func Validate(f *Flow) error { return ValidateWith(f, config.Known{}) }
 
-// ValidateWith is Validate that also checks each prompt the voice face
-// plays against the known prompts (built in or uploaded, in
-// known.Language), as an import does.
+// ValidateWith is Validate that also checks the flow's language and each
+// prompt the voice face plays against the known prompts of that language
+// (built in or uploaded; the flow's Language, else known.Language), as an
+// import does.
 func ValidateWith(f *Flow, known config.Known) error {
 	var errs Errors
 	if f.Name == "" {
@@ -27,10 +28,17 @@ func ValidateWith(f *Flow, known config.Known) error {
 	for _, p := range config.CheckFlow(cf) {
 		errs = append(errs, &FlowError{Flow: f.Name, Node: p.Node, Field: p.Field, Msg: p.Msg})
 	}
+	lang := known.FlowLanguage(f.Language)
+	if f.Language != "" {
+		if msg := config.CheckLanguage(f.Language, known); msg != "" {
+			errs = append(errs, &FlowError{Flow: f.Name, Field: "language", Msg: msg})
+			known.Prompts = nil // its prompts cannot be checked
+		}
+	}
 	ids := f.NodeIDs()
 	sort.Strings(ids)
 	for _, id := range ids {
-		if msg := config.CheckPrompt(cf.Nodes[id], known); msg != "" {
+		if msg := config.CheckPrompt(cf.Nodes[id], lang, known); msg != "" {
 			errs = append(errs, &FlowError{Flow: f.Name, Node: id, Field: "prompt", Msg: msg})
 		}
 	}
@@ -51,7 +59,7 @@ func AsErrors(err error) Errors {
 
 // ToConfig returns f as its `flows:` entry.
 func ToConfig(f *Flow) config.Flow {
-	cf := config.Flow{Name: f.Name, Number: f.Number, Phone: f.Phone, Start: f.Start, Nodes: map[string]config.FlowNode{}}
+	cf := config.Flow{Name: f.Name, Number: f.Number, Phone: f.Phone, Language: f.Language, Start: f.Start, Nodes: map[string]config.FlowNode{}}
 	ids := f.NodeIDs()
 	sort.Strings(ids)
 	for _, id := range ids {

@@ -95,7 +95,7 @@ func TestValidate(t *testing.T) {
 // known prompts of the voice language: an unknown one is an error naming
 // the flow, the node and the prompt; web-only nodes play nothing.
 func TestValidatePrompts(t *testing.T) {
-	known := config.Known{Language: "en", Prompts: map[string]bool{"welcome": true, "closed": true, "leave-message": true}}
+	known := config.Known{Prompts: map[string]map[string]bool{"en": {"welcome": true, "closed": true, "leave-message": true}}}
 	for _, tc := range []struct {
 		name   string
 		change func(f *Flow)
@@ -118,24 +118,59 @@ func TestValidatePrompts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := demo()
 			tc.change(f)
-			err := ValidateWith(f, known)
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("ValidateWith = %v, want nil", err)
-				}
-				return
-			}
-			if es := AsErrors(err); len(es) != len(tc.want) {
-				t.Fatalf("got %d errors, want %d:\n%v", len(es), len(tc.want), err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("errors lack %q:\n%v", w, err)
-				}
-			}
+			checkFlowErrors(t, ValidateWith(f, known), tc.want)
 		})
 	}
 	if err := Validate(demo()); err != nil {
 		t.Errorf("without known prompts nothing is checked: %v", err)
+	}
+}
+
+// TestValidateLanguages checks a flow's language and its prompts in that
+// language: a French flow needs French prompts, a flow without a language
+// speaks the settings language, and an unknown language is named with the
+// languages there are.
+func TestValidateLanguages(t *testing.T) {
+	known := config.Known{Language: "fr", Prompts: map[string]map[string]bool{
+		"en": {"welcome": true, "closed": true},
+		"fr": {"welcome": true},
+	}}
+	for _, tc := range []struct {
+		name, lang string
+		want       []string
+	}{
+		{"English flow", "en", nil},
+		{"French flow lacks closed", "fr", []string{`flow main node closed prompt: unknown prompt "closed": neither built in nor uploaded for language fr`}},
+		{"settings language (French)", "", []string{`node closed prompt: unknown prompt "closed": neither built in nor uploaded for language fr`}},
+		{"unknown language", "es", []string{`flow main language: unknown language "es": no prompts, built in or uploaded, for it (languages: en, fr)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := demo()
+			f.Language = tc.lang
+			checkFlowErrors(t, ValidateWith(f, known), tc.want)
+		})
+	}
+	if f := demo(); ToConfig(f).Language != "" || FromConfig(config.Flow{Language: "fr"}).Language != "fr" {
+		t.Error("the flow's language does not go through ToConfig and FromConfig")
+	}
+}
+
+// checkFlowErrors checks that err holds one FlowError for each of want,
+// and each of want in its text (none when want is empty).
+func checkFlowErrors(t *testing.T, err error, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("ValidateWith = %v, want nil", err)
+		}
+		return
+	}
+	if es := AsErrors(err); len(es) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(es), len(want), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("errors lack %q:\n%v", w, err)
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
-	"github.com/switchboard-cc/switchboard/media/prompts"
 )
 
 // errNoEntry is returned when an agent or queue to delete does not exist.
@@ -57,7 +56,7 @@ func (s *Server) editConfig(ctx context.Context, sections []string, change func(
 	if err != nil {
 		return fmt.Errorf("webui: export: %w", err)
 	}
-	known, err := s.library().Known(ctx, prompts.DefaultLanguage)
+	known, err := s.library().Known(ctx)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (s *Server) library() *prompts.Library { return prompts.NewLibrary(s.st) }
 // parseKnownConfig parses a YAML file as an import does, checking flows'
 // prompts and queues' music against the built-ins and uploads.
 func (s *Server) parseKnownConfig(ctx context.Context, data []byte) (*config.File, []fieldError) {
-	known, err := s.library().Known(ctx, prompts.DefaultLanguage)
+	known, err := s.library().Known(ctx)
 	if err != nil {
 		return nil, []fieldError{{Path: "(prompts)", Msg: err.Error()}}
 	}

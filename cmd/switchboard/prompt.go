@@ -28,7 +28,7 @@ func newPromptCmd(g *globals) *cobra.Command {
 	var lang string
 	var music bool
 	kindFlags := func(c *cobra.Command) {
-		c.Flags().StringVar(&lang, "lang", prompts.DefaultLanguage, "language of the prompt (en or fr)")
+		c.Flags().StringVar(&lang, "lang", "", "language of the prompt (en or fr; default settings.language)")
 		c.Flags().BoolVar(&music, "music", false, "music on hold instead of a prompt (no language)")
 	}
 	kind := func() string {
@@ -36,6 +36,14 @@ func newPromptCmd(g *globals) *cobra.Command {
 			return prompts.KindMusic
 		}
 		return prompts.KindPrompt
+	}
+	// language resolves --lang: a prompt without one is in the settings
+	// language.
+	language := func(ctx context.Context, st *store.Store) (string, error) {
+		if lang != "" || music {
+			return lang, nil
+		}
+		return config.StoredLanguage(ctx, st)
 	}
 	add := &cobra.Command{
 		Use:   "add NAME FILE.wav",
@@ -48,6 +56,10 @@ func newPromptCmd(g *globals) *cobra.Command {
 			}
 			defer f.Close()
 			return g.withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				lang, err := language(ctx, st)
+				if err != nil {
+					return err
+				}
 				e, err := prompts.NewLibrary(st).Add(ctx, kind(), lang, args[0], f)
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[1], err)
@@ -89,6 +101,10 @@ func newPromptCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				lang, err := language(ctx, st)
+				if err != nil {
+					return err
+				}
 				if err := prompts.NewLibrary(st).Remove(ctx, kind(), lang, args[0]); err != nil {
 					return err
 				}
@@ -103,6 +119,10 @@ func newPromptCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				lang, err := language(ctx, st)
+				if err != nil {
+					return err
+				}
 				audio, err := prompts.NewLibrary(st).Find(ctx, kind(), lang, args[0])
 				if err != nil {
 					return err
@@ -133,12 +153,12 @@ func promptLabel(kind, lang, name string) string {
 func (g *globals) knownPrompts(ctx context.Context) (config.Known, error) {
 	_, err := os.Stat(filepath.Join(g.dataDir, store.FileName))
 	if errors.Is(err, fs.ErrNotExist) {
-		return prompts.NewLibrary(nil).Known(ctx, prompts.DefaultLanguage)
+		return prompts.NewLibrary(nil).Known(ctx)
 	}
 	st, err := g.openStore(ctx)
 	if err != nil {
 		return config.Known{}, err
 	}
 	defer st.Close()
-	return prompts.NewLibrary(st).Known(ctx, prompts.DefaultLanguage)
+	return prompts.NewLibrary(st).Known(ctx)
 }

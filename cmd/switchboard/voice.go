@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/chat"
+	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/ivr"
@@ -34,9 +35,17 @@ func newVoice(st *store.Store, flows flowCache, dist *acd.Distributor, customers
 		Codes:  ivr.Codes{Store: st},
 		Logger: log,
 	})
+	language := store.NewCached(st, config.StoredLanguage)
 	svc := queue.New(queue.Config{
 		ACD:   dist,
 		Flows: flows.Get,
+		Language: func(ctx context.Context) string {
+			lang, err := language.Get(ctx)
+			if err != nil {
+				log.Warn("reading settings.language failed; the default language speaks", "err", err)
+			}
+			return lang
+		},
 		Run: func(ctx context.Context, f *ivr.Flow, c *queue.Call) error {
 			_, err := runner.Run(ctx, f, c, "call-"+time.Now().UTC().Format("20060102T150405.000000000"))
 			return err

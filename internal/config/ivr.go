@@ -30,13 +30,16 @@ type Calendar struct {
 
 // Flow is one entry of the `flows:` section: an IVR flow that the phone
 // reaches at Number and the web contact page serves at /contact/NAME.
-// Phone is the number the contact page shows.
+// Phone is the number the contact page shows. Language is the language
+// of its prompts and of the queue announcements its callers hear; ""
+// follows settings.language.
 type Flow struct {
-	Name   string              `yaml:"name" json:"name"`
-	Number string              `yaml:"number,omitempty" json:"number,omitempty"`
-	Phone  string              `yaml:"phone,omitempty" json:"phone,omitempty"`
-	Start  string              `yaml:"start" json:"start"`
-	Nodes  map[string]FlowNode `yaml:"nodes" json:"nodes"`
+	Name     string              `yaml:"name" json:"name"`
+	Number   string              `yaml:"number,omitempty" json:"number,omitempty"`
+	Phone    string              `yaml:"phone,omitempty" json:"phone,omitempty"`
+	Language string              `yaml:"language,omitempty" json:"language,omitempty"`
+	Start    string              `yaml:"start" json:"start"`
+	Nodes    map[string]FlowNode `yaml:"nodes" json:"nodes"`
 }
 
 // FlowNode is one node of a flow; which fields apply depends on Type

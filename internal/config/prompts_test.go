@@ -9,7 +9,7 @@ import (
 // each flow prompt and queue music that neither the built-ins nor the
 // uploads have.
 func TestParseWithKnownPrompts(t *testing.T) {
-	known := Known{Language: "en", Prompts: map[string]bool{"welcome": true, "closed": true}, Music: map[string]bool{"default": true, "jazz": true}}
+	known := Known{Prompts: map[string]map[string]bool{"en": {"welcome": true, "closed": true}}, Music: map[string]bool{"default": true, "jazz": true}}
 	queues := "queues:\n  - {name: sales, music: jazz}\n  - {name: support}\n"
 	for _, tc := range []struct {
 		name, from, to string
@@ -26,19 +26,26 @@ func TestParseWithKnownPrompts(t *testing.T) {
 			if tc.from != "" {
 				doc = strings.Replace(doc, tc.from, tc.to, 1)
 			}
-			_, err := ParseWith([]byte(doc), known)
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("ParseWith = %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("errors:\n%v\nwant %q", err, tc.want)
-			}
+			checkParseWith(t, doc, known, tc.want)
 		})
 	}
 	if _, err := Parse([]byte(strings.Replace(ivrYAML, `prompt: closed`, `prompt: holiday`, 1))); err != nil {
 		t.Errorf("Parse checks no prompt names: %v", err)
+	}
+}
+
+// checkParseWith parses doc with known and checks that it is valid (want
+// "") or that its errors say want.
+func checkParseWith(t *testing.T, doc string, known Known, want string) {
+	t.Helper()
+	_, err := ParseWith([]byte(doc), known)
+	if want == "" {
+		if err != nil {
+			t.Fatalf("ParseWith = %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("errors:\n%v\nwant %q", err, want)
 	}
 }

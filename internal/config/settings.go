@@ -26,6 +26,10 @@ type Settings struct {
 	Timezone string `yaml:"timezone,omitempty"`
 	// Country is the ISO 3166 country used to normalise local numbers to E.164.
 	Country string `yaml:"country,omitempty"`
+	// Language is the language of the voice prompts and queue
+	// announcements (en or fr, or one with uploaded prompts) for calls
+	// whose flow sets none; default DefaultLanguage.
+	Language string `yaml:"language,omitempty"`
 	// ChannelSizes are the capacity units an item of each channel takes out
 	// of an agent's capacity (defaults voice 100, chat 25, email 10,
 	// callback 100); applied when the server starts.
@@ -63,6 +67,7 @@ const (
 	KeyRealm    = "realm"
 	KeyTimezone = "timezone"
 	KeyCountry  = "country"
+	KeyLanguage = "language"
 	// KeyChannelSizes holds settings.channel_sizes as JSON.
 	KeyChannelSizes = "channel_sizes"
 )
@@ -95,7 +100,7 @@ func applySettings(ctx context.Context, tx *store.Tx, f *File) (string, error) {
 			return "", err
 		}
 	}
-	for key, val := range map[string]string{KeyTimezone: s.Timezone, KeyCountry: s.Country} {
+	for key, val := range map[string]string{KeyTimezone: s.Timezone, KeyCountry: s.Country, KeyLanguage: s.Language} {
 		if val == "" {
 			continue
 		}
@@ -125,7 +130,7 @@ func exportSettings(ctx context.Context, st *store.Store) (*Settings, error) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	s := &Settings{Realm: all[KeyRealm], Timezone: all[KeyTimezone], Country: all[KeyCountry]}
+	s := &Settings{Realm: all[KeyRealm], Timezone: all[KeyTimezone], Country: all[KeyCountry], Language: all[KeyLanguage]}
 	if raw := all[KeyChannelSizes]; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &s.ChannelSizes); err != nil {
 			return nil, fmt.Errorf("config: stored channel sizes: %w", err)
@@ -134,5 +139,21 @@ func exportSettings(ctx context.Context, st *store.Store) (*Settings, error) {
 	if s.Realm == "" {
 		s.Realm = DefaultRealm
 	}
+	if s.Language == "" {
+		s.Language = DefaultLanguage
+	}
 	return s, nil
+}
+
+// StoredLanguage returns the settings language stored in st, or
+// DefaultLanguage when none is.
+func StoredLanguage(ctx context.Context, st *store.Store) (string, error) {
+	lang, err := st.Setting(ctx, KeyLanguage)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && lang == ""):
+		return DefaultLanguage, nil
+	case err != nil:
+		return "", fmt.Errorf("config: settings.language: %w", err)
+	}
+	return lang, nil
 }

@@ -150,23 +150,34 @@ func (l *Library) Find(ctx context.Context, kind, lang, name string) ([]byte, er
 	return l.Get(ctx, lang, name)
 }
 
-// Known returns the names an imported file may use: the prompts of lang
-// (built in and uploaded) and every music.
-func (l *Library) Known(ctx context.Context, lang string) (config.Known, error) {
-	k := config.Known{Language: lang, Prompts: map[string]bool{}, Music: map[string]bool{DefaultMusic: true}}
-	for _, n := range BuiltIn(lang) {
-		k.Prompts[n] = true
+// Known returns the names an imported file may use: each language with
+// prompts (built in or uploaded) and its prompts, every music, and the
+// settings language stored.
+func (l *Library) Known(ctx context.Context) (config.Known, error) {
+	k := config.Known{Prompts: map[string]map[string]bool{}, Music: map[string]bool{DefaultMusic: true}}
+	for _, lang := range Languages() {
+		k.Prompts[lang] = map[string]bool{}
+		for _, n := range BuiltIn(lang) {
+			k.Prompts[lang][n] = true
+		}
 	}
 	set, err := l.current(ctx)
 	if err != nil {
 		return config.Known{}, fmt.Errorf("prompts: known names: %w", err)
 	}
 	for e := range set.index {
-		switch {
-		case e.kind == KindMusic:
+		if e.kind == KindMusic {
 			k.Music[e.name] = true
-		case e.lang == lang:
-			k.Prompts[e.name] = true
+			continue
+		}
+		if k.Prompts[e.lang] == nil {
+			k.Prompts[e.lang] = map[string]bool{}
+		}
+		k.Prompts[e.lang][e.name] = true
+	}
+	if l.st != nil {
+		if k.Language, err = config.StoredLanguage(ctx, l.st); err != nil {
+			return config.Known{}, fmt.Errorf("prompts: known names: %w", err)
 		}
 	}
 	return k, nil
@@ -261,14 +272,15 @@ func (l *Library) Add(ctx context.Context, kind, lang, name string, wav io.Reade
 
 // Remove deletes an upload (store.ErrNotFound when there is none). When no
 // built-in of that name would play instead, it refuses (ErrInUse) if a flow
-// plays the prompt or a queue holds callers with the music, naming them.
+// speaking lang plays the prompt or a queue holds callers with the music,
+// naming them.
 func (l *Library) Remove(ctx context.Context, kind, lang, name string) error {
 	if err := l.checkKey(kind, &lang, name); err != nil {
 		return err
 	}
 	return l.st.Update(ctx, func(tx *store.Tx) error {
 		if _, builtIn := l.builtIn(kind, lang, name); !builtIn {
-			users, err := l.users(ctx, kind, name)
+			users, err := l.users(ctx, kind, lang, name)
 			if err != nil {
 				return err
 			}
@@ -284,9 +296,10 @@ func (l *Library) Remove(ctx context.Context, kind, lang, name string) error {
 	})
 }
 
-// users names the flow nodes that play the prompt name, or the queues that
-// hold callers with the music name.
-func (l *Library) users(ctx context.Context, kind, name string) ([]string, error) {
+// users names the nodes of the flows speaking lang (their own language,
+// else the settings language) that play the prompt name, or the queues
+// that hold callers with the music name.
+func (l *Library) users(ctx context.Context, kind, lang, name string) ([]string, error) {
 	var out []string
 	if kind == KindMusic {
 		queues, _, err := config.LoadACD(ctx, l.st)
@@ -304,7 +317,14 @@ func (l *Library) users(ctx context.Context, kind, name string) ([]string, error
 	if err != nil {
 		return nil, err
 	}
+	settings, err := config.StoredLanguage(ctx, l.st)
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range flows {
+		if cmp.Or(f.Language, settings) != lang {
+			continue
+		}
 		for _, id := range slices.Sorted(maps.Keys(f.Nodes)) {
 			if f.Nodes[id].Prompt == name {
 				out = append(out, "flow "+f.Name+" node "+id)

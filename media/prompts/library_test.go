@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,12 +73,16 @@ func TestLibraryUploadsOverrideBuiltIns(t *testing.T) {
 	if got, err := lib.Get(ctx, "en", Welcome); err != nil || !bytes.Equal(got, builtIn) {
 		t.Fatalf("before any upload: %d bytes, %v", len(got), err)
 	}
-	k, err := lib.Known(ctx, "en")
+	k, err := lib.Known(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !k.Prompts[Welcome] || !k.Prompts["40"] || k.Prompts["42"] || k.Prompts["holiday"] || !k.Music[DefaultMusic] || k.Music["jazz"] {
+	en := k.Prompts["en"]
+	if !en[Welcome] || !en["40"] || en["42"] || en["holiday"] || !k.Music[DefaultMusic] || k.Music["jazz"] {
 		t.Fatalf("known before uploads: %+v", k)
+	}
+	if !k.Prompts["fr"]["une"] || k.Prompts["en"]["une"] || k.Language != "en" || !slices.Equal(k.Languages(), []string{"en", "fr"}) {
+		t.Fatalf("known languages before uploads: %v, French %v, language %q", k.Languages(), k.Prompts["fr"], k.Language)
 	}
 
 	for _, up := range []struct{ kind, lang, name string }{{KindPrompt, "en", Welcome}, {KindPrompt, "en", "holiday"}, {KindMusic, "ignored", "jazz"}} {
@@ -112,11 +117,11 @@ func TestLibraryUploadsOverrideBuiltIns(t *testing.T) {
 	if err != nil || len(joined) < 4000 {
 		t.Errorf("holiday 40 2: %d bytes, %v", len(joined), err)
 	}
-	k, _ = lib.Known(ctx, "en")
-	if !k.Prompts["holiday"] || !k.Music["jazz"] {
+	k, _ = lib.Known(ctx)
+	if !k.Prompts["en"]["holiday"] || !k.Music["jazz"] {
 		t.Errorf("known after uploads: %+v", k)
 	}
-	if k, _ := lib.Known(ctx, "fr"); k.Prompts["holiday"] {
+	if k.Prompts["fr"]["holiday"] {
 		t.Error("an English upload is known in French")
 	}
 

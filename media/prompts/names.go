@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/switchboard-cc/switchboard/internal/config"
 )
 
 // DefaultLanguage is the language the voice face speaks when none is
 // configured.
-const DefaultLanguage = "en"
+const DefaultLanguage = config.DefaultLanguage
 
 // DefaultMusic names the built-in music on hold.
 const DefaultMusic = "default"

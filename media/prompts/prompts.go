@@ -118,19 +118,20 @@ func Position(lang string, n int) ([]string, error) {
 }
 
 // Wait returns the pieces of "your expected wait is about m minutes"; a
-// wait under one minute is said as one minute.
+// wait under one minute is said as one minute. French minutes are
+// feminine: une minute, vingt et une minutes.
 func Wait(lang string, minutes int) ([]string, error) {
 	m := max(minutes, 1)
 	num, err := Number(lang, m)
 	if err != nil {
 		return nil, err
 	}
+	if last := len(num) - 1; lang == "fr" && num[last] == "1" {
+		num[last] = "une"
+	}
 	unit := Minutes
 	if m == 1 {
 		unit = Minute
-		if lang == "fr" {
-			num = []string{"une"} // feminine: une minute
-		}
 	}
 	return slices.Concat([]string{ExpectedWait}, num, []string{unit}), nil
 }

@@ -91,8 +91,23 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("Number(%s, %d) = %v, %v; want %v", tc.lang, tc.n, got, err, tc.want)
 		}
 	}
-	if got, _ := Wait("fr", 1); !slices.Equal(got, []string{ExpectedWait, "une", Minute}) {
-		t.Errorf("Wait(fr, 1) = %v", got)
+	for _, tc := range []struct {
+		lang    string
+		minutes int
+		want    []string
+	}{
+		{"fr", 0, []string{ExpectedWait, "une", Minute}}, {"fr", 1, []string{ExpectedWait, "une", Minute}},
+		{"fr", 21, []string{ExpectedWait, "20", "et", "une", Minutes}}, {"fr", 71, []string{ExpectedWait, "60", "et", "11", Minutes}},
+		{"fr", 80, []string{ExpectedWait, "80", Minutes}}, {"fr", 81, []string{ExpectedWait, "80", "une", Minutes}},
+		{"fr", 91, []string{ExpectedWait, "80", "11", Minutes}}, {"en", 1, []string{ExpectedWait, "1", Minute}},
+		{"en", 21, []string{ExpectedWait, "20", "1", Minutes}},
+	} {
+		if got, _ := Wait(tc.lang, tc.minutes); !slices.Equal(got, tc.want) {
+			t.Errorf("Wait(%s, %d) = %v; want %v", tc.lang, tc.minutes, got, tc.want)
+		}
+	}
+	if got, _ := Position("fr", 21); !slices.Equal(got, []string{YouAreNumber, "20", "et", "1", InQueue}) {
+		t.Errorf("Position(fr, 21) = %v", got)
 	}
 	if got, _ := Position("en", 3); !slices.Equal(got, []string{YouAreNumber, "3", InQueue}) {
 		t.Errorf("Position(en, 3) = %v", got)

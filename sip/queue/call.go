@@ -27,6 +27,7 @@ type Call struct {
 	ctx    context.Context // the call's: done when it ends
 	s      *Service
 	in     *b2bua.InboundCall
+	lang   string // of its prompts and announcements
 	once   sync.Once
 	digits chan byte
 
@@ -72,10 +73,13 @@ func (c *Call) quiet() {
 
 var _ voice.Call = (*Call)(nil)
 
-// NewCall adapts an answered call for the IVR runner; ctx is the call's
-// and ends when it does.
-func (s *Service) NewCall(ctx context.Context, in *b2bua.InboundCall) *Call {
-	return &Call{ctx: ctx, s: s, in: in}
+// NewCall adapts an answered call for the IVR runner, speaking lang (""
+// is the settings language); ctx is the call's and ends when it does.
+func (s *Service) NewCall(ctx context.Context, in *b2bua.InboundCall, lang string) *Call {
+	if lang == "" {
+		lang = s.language(ctx)
+	}
+	return &Call{ctx: ctx, s: s, in: in, lang: lang}
 }
 
 // From returns the caller's number.
@@ -111,11 +115,12 @@ func (c *Call) Digits() <-chan byte {
 	return c.digits
 }
 
-// Play plays a prompt: an upload of that name, else the built-in.
+// Play plays a prompt in the call's language: an upload of that name,
+// else the built-in.
 func (c *Call) Play(ctx context.Context, prompt string) error {
-	audio, err := c.s.cfg.Prompts.Get(ctx, c.s.cfg.Language, prompt)
+	audio, err := c.s.cfg.Prompts.Get(ctx, c.lang, prompt)
 	if err != nil {
-		c.s.log.Warn("flow prompt missing; skipped", "prompt", prompt, "err", err)
+		c.s.log.Warn("flow prompt missing; skipped", "prompt", prompt, "language", c.lang, "err", err)
 		return nil
 	}
 	c.quiet()
@@ -127,7 +132,7 @@ func (c *Call) Play(ctx context.Context, prompt string) error {
 // Enqueue waits in queue until the call ends.
 func (c *Call) Enqueue(ctx context.Context, queue string, ic ivr.Context) error {
 	c.quiet()
-	return c.s.wait(ctx, c.in, queue, ic)
+	return c.s.wait(ctx, c.in, queue, ic, c.lang)
 }
 
 // Transfer rings extension and bridges the caller to it.
@@ -135,7 +140,7 @@ func (c *Call) Transfer(ctx context.Context, extension string, ic ivr.Context) e
 	leg, err := c.in.Ring(ctx, extension, c.in.From, map[string]string{"Intent": ic.Intent, "Flow": ic.Flow})
 	c.quiet()
 	if err != nil {
-		c.s.play(ctx, c.in.Media, prompts.Goodbye)
+		c.s.play(ctx, c.in.Media, c.lang, prompts.Goodbye)
 		return err
 	}
 	return leg.Bridge(ctx, false)

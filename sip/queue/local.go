@@ -30,7 +30,7 @@ func (s *Service) Route(caller, number string) (func(ctx context.Context, c *b2b
 			r, ok := s.cfg.PauseReasons[rest[0]]
 			if !ok {
 				return func(ctx context.Context, c *b2bua.InboundCall) error {
-					s.play(ctx, c.Media, prompts.Invalid)
+					s.play(ctx, c.Media, s.language(ctx), prompts.Invalid)
 					return nil
 				}, true
 			}
@@ -64,16 +64,16 @@ func (s *Service) feature(ctx context.Context, c *b2bua.InboundCall, p acd.Prese
 	agent, ok := s.cfg.ACD.AgentByExtension(c.From)
 	if !ok {
 		s.log.Info("feature code from an extension that is no agent's", "extension", c.From)
-		s.play(ctx, c.Media, prompts.Invalid)
+		s.play(ctx, c.Media, s.language(ctx), prompts.Invalid)
 		return nil
 	}
 	if err := s.cfg.ACD.SetPresence(ctx, agent, p); err != nil {
-		s.play(ctx, c.Media, prompts.Invalid)
+		s.play(ctx, c.Media, s.language(ctx), prompts.Invalid)
 		return err
 	}
 	s.log.Info("agent presence set from the phone", "agent", agent, "presence", p.State, "reason", p.Reason)
 	confirm := map[string]string{acd.Available: prompts.LoggedIn, acd.Offline: prompts.LoggedOut, acd.Away: prompts.Paused}
-	s.play(ctx, c.Media, confirm[p.State])
+	s.play(ctx, c.Media, s.language(ctx), confirm[p.State])
 	return nil
 }
 
@@ -115,14 +115,14 @@ func (s *Service) Flow(ctx context.Context, in *b2bua.InboundCall, name string) 
 			return s.runFlow(ctx, f, in)
 		}
 	}
-	s.play(ctx, in.Media, prompts.Closed)
+	s.play(ctx, in.Media, s.language(ctx), prompts.Closed)
 	return errUnknownFlow(name)
 }
 
-// runFlow walks flow f on the call, and leaves the call's media free when
-// it is done.
+// runFlow walks flow f on the call in the flow's language, and leaves the
+// call's media free when it is done.
 func (s *Service) runFlow(ctx context.Context, f *ivr.Flow, in *b2bua.InboundCall) error {
-	call := s.NewCall(ctx, in)
+	call := s.NewCall(ctx, in, f.Language)
 	defer call.quiet()
 	return s.cfg.Run(ctx, f, call)
 }

@@ -45,8 +45,11 @@ type Config struct {
 	// Place places a callback call (the B2BUA's PlaceCallback); nil:
 	// callback requests wait for it.
 	Place func(ctx context.Context, cb b2bua.Callback) error
-	// Language of the prompts (default prompts.DefaultLanguage).
-	Language string
+	// Language returns the settings language: what calls that reach a
+	// queue without a flow, flows without a language of their own and
+	// agents' feature codes speak. Nil, or "", is
+	// prompts.DefaultLanguage.
+	Language func(ctx context.Context) string
 	// Prompts resolves prompt and music names, uploads first; nil plays
 	// the built-ins alone.
 	Prompts *prompts.Library
@@ -77,9 +80,6 @@ var (
 
 // New returns a Service; register it with cfg.ACD.Handle(acd.Voice, s).
 func New(cfg Config) *Service {
-	if cfg.Language == "" {
-		cfg.Language = prompts.DefaultLanguage
-	}
 	if cfg.Prompts == nil {
 		cfg.Prompts = prompts.NewLibrary(nil)
 	}
@@ -99,6 +99,17 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.Default()
 	}
 	return &Service{cfg: cfg, log: cfg.Logger.With("component", "queue"), waiting: map[string]*waiter{}}
+}
+
+// language returns the settings language.
+func (s *Service) language(ctx context.Context) string {
+	if s.cfg.Language == nil {
+		return prompts.DefaultLanguage
+	}
+	if lang := s.cfg.Language(ctx); lang != "" {
+		return lang
+	}
+	return prompts.DefaultLanguage
 }
 
 // Wait waits for the rings still running to end (after the B2BUA stopped).
@@ -157,15 +168,16 @@ func newID() string {
 
 // Queue runs a trunk call routed to a queue.
 func (s *Service) Queue(ctx context.Context, in *b2bua.InboundCall, queue string) error {
-	return s.wait(ctx, in, queue, ivr.Context{From: in.From})
+	return s.wait(ctx, in, queue, ivr.Context{From: in.From}, s.language(ctx))
 }
 
 // wait queues the caller until an agent takes the call and it ends, the
-// caller hangs up, or the caller asks to be called back.
-func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string, ic ivr.Context) error {
+// caller hangs up, or the caller asks to be called back; the caller hears
+// the announcements and the callback confirmation in lang.
+func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string, ic ivr.Context, lang string) error {
 	ann, ok := s.cfg.ACD.QueueVoice(queue)
 	if !ok {
-		s.play(ctx, in.Media, prompts.Closed)
+		s.play(ctx, in.Media, lang, prompts.Closed)
 		return fmt.Errorf("queue: no queue %q", queue)
 	}
 	id := newID()
@@ -183,7 +195,7 @@ func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string,
 	started := time.Now()
 	if _, err := s.cfg.ACD.Enqueue(ctx, acd.Item{ID: id, Channel: acd.Voice, Queue: queue, Customer: cust, Context: itemContext(in, ic)}); err != nil {
 		s.log.Warn("caller refused by the queue", "queue", queue, "from", in.From, "err", err)
-		s.play(ctx, in.Media, prompts.Closed)
+		s.play(ctx, in.Media, lang, prompts.Closed)
 		return err
 	}
 	outcome := "abandoned"
@@ -193,7 +205,7 @@ func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string,
 	held := make(chan struct{})
 	go func() {
 		defer close(held)
-		if s.hold(holdCtx, in.Media, id, ann) {
+		if s.hold(holdCtx, in.Media, id, ann, lang) {
 			callback <- struct{}{}
 		}
 	}()
@@ -214,8 +226,8 @@ func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string,
 			return err
 		}
 		outcome = "callback requested"
-		s.play(ctx, in.Media, prompts.Callback)
-		s.play(ctx, in.Media, prompts.Goodbye)
+		s.play(ctx, in.Media, lang, prompts.Callback)
+		s.play(ctx, in.Media, lang, prompts.Goodbye)
 		return nil
 	case <-ctx.Done():
 		stopHold()
@@ -257,9 +269,9 @@ func itemContext(in *b2bua.InboundCall, ic ivr.Context) map[string]string {
 }
 
 // hold plays music on hold to the caller, with the position and expected
-// wait soon after entry and then at the queue's interval, until ctx ends;
-// it reports whether the caller pressed the callback digit.
-func (s *Service) hold(ctx context.Context, sess *media.Session, id string, ann acd.VoiceSettings) bool {
+// wait in lang soon after entry and then at the queue's interval, until
+// ctx ends; it reports whether the caller pressed the callback digit.
+func (s *Service) hold(ctx context.Context, sess *media.Session, id string, ann acd.VoiceSettings, lang string) bool {
 	bargeIn := ann.CallbackDigit != ""
 	music, err := s.cfg.Prompts.Music(ctx, ann.Music)
 	if err != nil {
@@ -282,7 +294,7 @@ func (s *Service) hold(ctx context.Context, sess *media.Session, id string, ann 
 		case ann.Announce <= 0 || d.Key != 0:
 			continue
 		}
-		if s.announce(ctx, sess, id, ann.CallbackDigit) == ann.CallbackDigit && bargeIn {
+		if s.announce(ctx, sess, id, ann.CallbackDigit, lang) == ann.CallbackDigit && bargeIn {
 			return true
 		}
 		next = ann.Announce
@@ -294,14 +306,13 @@ func (s *Service) hold(ctx context.Context, sess *media.Session, id string, ann 
 const firstAnnouncement = 2 * time.Second
 
 // announce says the item's position and expected wait, and how to ask for
-// a callback, unless it is ringing an agent; it returns the digit pressed
-// during it.
-func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbackDigit string) string {
+// a callback, in lang, unless it is ringing an agent; it returns the digit
+// pressed during it.
+func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbackDigit, lang string) string {
 	pos, wait := s.cfg.ACD.ItemWait(id)
 	if pos == 0 {
 		return ""
 	}
-	lang := s.cfg.Language
 	parts, err := prompts.Position(lang, pos)
 	if err == nil {
 		var w []string
@@ -323,12 +334,12 @@ func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbac
 	return string(d.Key)
 }
 
-// play plays a prompt to the end (or until ctx ends), logging a missing
-// prompt.
-func (s *Service) play(ctx context.Context, sess *media.Session, name string) {
-	audio, err := s.cfg.Prompts.Get(ctx, s.cfg.Language, name)
+// play plays a prompt in lang to the end (or until ctx ends), logging a
+// missing prompt.
+func (s *Service) play(ctx context.Context, sess *media.Session, lang, name string) {
+	audio, err := s.cfg.Prompts.Get(ctx, lang, name)
 	if err != nil {
-		s.log.Warn("prompt missing", "prompt", name, "err", err)
+		s.log.Warn("prompt missing", "prompt", name, "language", lang, "err", err)
 		return
 	}
 	if _, err := sess.Play(ctx, audio, media.PlayOptions{}); err != nil {
