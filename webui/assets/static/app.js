@@ -579,3 +579,35 @@ document.addEventListener("DOMContentLoaded", () => {
   const trunks = document.getElementById("trunks-admin");
   if (trunks) { setupTrunkStatus(trunks); }
 });
+
+// The mailboxes page redraws each mailbox's status cell every 3 s from
+// the API, as the running mail service records the connections.
+function setupMailboxStatus(table) {
+  setInterval(async () => {
+    try {
+      const res = await fetch("/api/v1/mailboxes", { credentials: "same-origin" });
+      if (!res.ok) { return; }
+      for (const m of await res.json()) {
+        const row = Array.from(table.querySelectorAll("tr[data-mailbox]")).find((r) => r.dataset.mailbox === m.name);
+        const cell = row && row.querySelector('[data-f="status"]');
+        if (!cell) { continue; }
+        const s = m.status;
+        const parts = [!s.updated ? el("span", "not connected yet", "badge off")
+          : s.connected ? el("span", "connected", "badge ok") : el("span", "disconnected", "badge off")];
+        if (s.last_error) {
+          const e = el("div", s.last_error, "error");
+          e.dataset.f = "last-error";
+          parts.push(e);
+        }
+        // updated is written in the appliance's zone: keep its clock time.
+        if (s.updated) { parts.push(el("div", s.updated.slice(0, 19).replace("T", " "), "muted")); }
+        cell.replaceChildren(...parts);
+      }
+    } catch (err) { /* offline for a moment: try again at the next tick */ }
+  }, 3000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const mailboxes = document.getElementById("mailboxes-admin");
+  if (mailboxes) { setupMailboxStatus(mailboxes); }
+});
