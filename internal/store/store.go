@@ -32,6 +32,7 @@ const FileName = "switchboard.db"
 type Store struct {
 	db    *sql.DB
 	group groupWriter // see RunGroupCommit
+	rev   revQuery    // see ConfigRev
 }
 
 // Open opens (creating if needed) the database in dir and migrates it to the
@@ -61,7 +62,10 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeRev()
+	return s.db.Close()
+}
 
 // Tx is a write transaction. Subsystems add methods on *Tx in their own files.
 type Tx struct {
