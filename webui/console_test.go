@@ -31,6 +31,10 @@ func TestConsoleScreenPop(t *testing.T) {
 		{Channel: customer.ChannelVoice, Kind: "call", At: t0, Summary: "first call", Ref: "cdr-1"},
 		{Channel: customer.ChannelVoice, Kind: "note", At: t0.Add(2 * time.Hour), Summary: "newest " + evil, Ref: "n-1"},
 		{Channel: customer.ChannelVoice, Kind: "call", At: t0.Add(time.Hour), Summary: "second call", Ref: "cdr-2"},
+		{Channel: customer.ChannelChat, Kind: "chat", At: t0.Add(-time.Hour), Summary: "chat", Ref: "chat-1",
+			Detail: map[string]string{"queue": "support", "transcript": "Ana: my box " + evil + "\nann: on it"}},
+		{Channel: customer.ChannelEmail, Kind: "email", At: t0.Add(-2 * time.Hour), Summary: "invoice", Ref: "mail-7",
+			Detail: map[string]string{"conversation": "7"}},
 	} {
 		if _, err := dir.Record(ctx, c.ID, e); err != nil {
 			t.Fatalf("entry %d: %v", i, err)
@@ -48,10 +52,10 @@ func TestConsoleScreenPop(t *testing.T) {
 	}
 	w = f.do(t, agent, "GET", fmt.Sprintf("/api/v1/customers/%d", c.ID), "", "", false)
 	var pop screenPop
-	if err := json.Unmarshal(w.Body.Bytes(), &pop); err != nil || len(pop.Timeline) != 3 {
+	if err := json.Unmarshal(w.Body.Bytes(), &pop); err != nil || len(pop.Timeline) != 5 {
 		t.Fatalf("screen pop: %d %s", w.Code, w.Body)
 	}
-	if !strings.HasPrefix(pop.Timeline[0].Summary, "newest") || pop.Timeline[2].Summary != "first call" {
+	if !strings.HasPrefix(pop.Timeline[0].Summary, "newest") || pop.Timeline[2].Summary != "first call" || pop.Timeline[3].Detail["transcript"] == "" {
 		t.Fatalf("timeline not newest first: %+v", pop.Timeline)
 	}
 	for _, bad := range []string{"999999", "abc", "99999999999999999999999"} {
@@ -70,6 +74,13 @@ func TestConsoleScreenPop(t *testing.T) {
 	}
 	if i, j := strings.Index(body, "newest"), strings.Index(body, "first call"); i < 0 || j < 0 || i > j {
 		t.Fatal("console timeline not newest first")
+	}
+	// Each entry's details: the chat's transcript (inert), the email
+	// thread's link, the other fields by name.
+	for _, want := range []string{`<pre class="transcript">Ana: my box &lt;script&gt;alert(1)&lt;/script&gt;`, `<a href="/console/emails/7">`, "<dt>queue</dt><dd>support</dd>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("console timeline lacks %s", want)
+		}
 	}
 	if w := f.do(t, agent, "GET", "/console?customer=424242", "", "", false); w.Code != http.StatusNotFound {
 		t.Fatalf("unknown customer page: %d", w.Code)
@@ -92,7 +103,7 @@ func TestConsoleScreenPop(t *testing.T) {
 		t.Fatalf("API note: %d %s", w.Code, w.Body)
 	}
 	tl, err := dir.Timeline(ctx, c.ID, 0)
-	if err != nil || len(tl) != 5 || tl[0].Summary != "Second note" || tl[0].Detail["agent"] != "agent1" {
+	if err != nil || len(tl) != 7 || tl[0].Summary != "Second note" || tl[0].Detail["agent"] != "agent1" {
 		t.Fatalf("timeline after notes: %+v %v", tl, err)
 	}
 	body = f.do(t, agent, "GET", fmt.Sprintf("/console?customer=%d", c.ID), "", "", false).Body.String()

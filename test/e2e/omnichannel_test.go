@@ -248,12 +248,24 @@ routes:
 		}
 	}
 	rows, err := chromedp.Run(agent, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(
-		'#item-list [data-item][data-state="offered"] .timeline tr')).map(tr => tr.cells[1].textContent + " " + tr.cells[3].textContent)`))
+		'#item-list [data-item][data-state="offered"] .timeline tr')).map(tr => tr.cells[1].textContent + " " + tr.cells[3].firstChild.textContent)`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rows) != 2 || !strings.HasPrefix(rows[0], "chat ") || !regexp.MustCompile(`^email .*Invoice 1234 charged twice$`).MatchString(rows[1]) {
 		t.Errorf("screen pop timeline %q: want the chat, then the email", rows)
+	}
+	// The entries' details: the chat's transcript, the email thread's link.
+	details, err := chromedp.Run(agent, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(
+		'#item-list [data-item][data-state="offered"] .timeline tr')).map(tr => {
+			const d = tr.cells[3].querySelector("details");
+			return d ? (d.querySelector("pre.transcript")?.textContent || "") + "|" + (d.querySelector("a")?.getAttribute("href") || "") : "";
+		})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(details) != 2 || !strings.Contains(details[0], "Any news about my invoice?") || !regexp.MustCompile(`^\|/console/emails/\d+$`).MatchString(details[1]) {
+		t.Errorf("screen pop details %q: want the chat's transcript, then the email thread's link", details)
 	}
 	popCustomer, err := chromedp.Run(agent, chromedp.Evaluate[string](`document.querySelector(
 		'#item-list [data-item][data-state="offered"] .customer h4 a').getAttribute("href")`))

@@ -103,6 +103,32 @@ function el(tag, text, cls) {
   return e;
 }
 
+// entryDetail shows what a timeline entry holds beyond its summary (the
+// chat's transcript, the email thread, the call's IVR path, queue, agent
+// and outcome), or returns null when it holds nothing more. Every value
+// is set as text: visitors and callers wrote some of them.
+function entryDetail(e) {
+  const keys = Object.keys(e.detail || {}).sort();
+  if (keys.length === 0) { return null; }
+  const d = el("details", undefined, "entry-detail");
+  d.appendChild(el("summary", "Details"));
+  const dl = el("dl");
+  for (const k of keys) {
+    if (k === "transcript" || k === "conversation") { continue; }
+    dl.append(el("dt", k), el("dd", e.detail[k]));
+  }
+  d.appendChild(dl);
+  if (e.detail.conversation) {
+    const a = el("a", "Open the email thread #" + e.detail.conversation);
+    a.href = "/console/emails/" + encodeURIComponent(e.detail.conversation);
+    const p = el("p");
+    p.appendChild(a);
+    d.appendChild(p);
+  }
+  if (e.detail.transcript) { d.appendChild(el("pre", e.detail.transcript, "transcript")); }
+  return d;
+}
+
 function presenceControl(agent, current, status) {
   const sel = el("select");
   for (const p of ["available", "away", "offline"]) { sel.appendChild(el("option", p)); }
@@ -323,7 +349,10 @@ function setupChat(box) {
       for (const m of d.messages || []) { addMessage(c, m); }
       c.history.replaceChildren();
       for (const e of (d.timeline || []).slice(0, 5)) {
-        c.history.appendChild(el("li", new Date(e.at).toLocaleString() + " · " + e.channel + " · " + e.summary));
+        const li = el("li", new Date(e.at).toLocaleString() + " · " + e.channel + " · " + e.summary);
+        const more = entryDetail(e);
+        if (more) { li.appendChild(more); }
+        c.history.appendChild(li);
       }
     } catch (err) {
       status.textContent = "Could not load the chat: " + err.message;
@@ -451,7 +480,10 @@ function setupItems(box) {
         const tr = el("tr");
         const ch = el("td");
         ch.appendChild(el("span", e.channel, "badge ch-" + e.channel));
-        tr.append(el("td", new Date(e.at).toLocaleString()), ch, el("td", e.kind), el("td", e.summary));
+        const summary = el("td", e.summary);
+        const more = entryDetail(e);
+        if (more) { summary.appendChild(more); }
+        tr.append(el("td", new Date(e.at).toLocaleString()), ch, el("td", e.kind), summary);
         body.appendChild(tr);
       }
       if (it.timeline.length === 0) {
