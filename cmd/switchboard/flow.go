@@ -32,10 +32,18 @@ func newFlowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			settings, err := config.StoredLanguage(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tNUMBER\tSTART\tNODES")
+			fmt.Fprintln(tw, "NAME\tNUMBER\tLANGUAGE\tSTART\tNODES")
 			for _, f := range flows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", f.Name, f.Number, f.Start, len(f.Nodes))
+				lang := f.Language
+				if lang == "" {
+					lang = settings + " (settings)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", f.Name, f.Number, lang, f.Start, len(f.Nodes))
 			}
 			return tw.Flush()
 		},

@@ -84,7 +84,7 @@ func TestFlowListShowAndFunnelReport(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 	out, err := run(t, "--data", data, "flow", "list")
-	if err != nil || !strings.Contains(out, "main") || !strings.Contains(out, "600") {
+	if err != nil || !strings.Contains(out, "main") || !strings.Contains(out, "600") || !strings.Contains(out, "en (settings)") {
 		t.Fatalf("flow list: %v\n%s", err, out)
 	}
 	out, err = run(t, "--data", data, "flow", "show", "main")
