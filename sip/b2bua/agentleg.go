@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"github.com/emiago/sipgo"
@@ -272,31 +269,11 @@ func infoHeaders(info map[string]string) []sip.Header {
 // directory and names the file in the CDR; stop ends the recording and
 // waits for the file to be complete.
 func (c *call) record(b *media.Session) (stop func()) {
-	dir := c.b.cfg.Recordings
-	if dir == "" {
-		c.b.log.Warn("b2bua: recording asked for but no recordings directory is set", "call_id", c.aID)
-		return func() {}
+	rel, stop := c.b.startRecording(c.cdr.ID, c.aID, c.sessA, b)
+	if rel != "" {
+		c.mu.Lock()
+		c.cdr.Recording = rel
+		c.mu.Unlock()
 	}
-	now := time.Now().UTC()
-	rel := filepath.Join(now.Format("2006/01/02"), fmt.Sprintf("%d-%s.wav", c.cdr.ID, now.Format("150405")))
-	path := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		c.b.log.Error("b2bua: recordings directory", "err", err)
-		return func() {}
-	}
-	c.mu.Lock()
-	c.cdr.Recording = rel
-	c.mu.Unlock()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := media.Record(ctx, c.sessA, b, path); err != nil {
-			c.b.log.Error("b2bua: recording failed", "call_id", c.aID, "path", path, "err", err)
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return stop
 }

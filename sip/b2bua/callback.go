@@ -48,7 +48,8 @@ var ErrCustomerUnreachable = errors.New("customer did not answer")
 
 // PlaceCallback runs a callback from the agent's first ring to the last
 // BYE and writes its CDR (caller: the agent's extension; callee: the
-// customer's number). It returns a *RingError when the agent did not
+// customer's number). When either is a recorded extension, the call is
+// recorded, the agent on the left. It returns a *RingError when the agent did not
 // answer (ctx ended, busy, unregistered), ErrCustomerUnreachable when the
 // customer did not, and nil once a bridged call ended.
 func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
@@ -176,6 +177,13 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 	bridgeCtx, stopBridge := context.WithCancel(ctx)
 	bridged := make(chan error, 1)
 	go func() { bridged <- media.Bridge(bridgeCtx, agentSess, custSess) }()
+	if b.extensionRecorded(cb.Extension) || b.extensionRecorded(cb.Number) {
+		// the agent placed the call: left, the customer right, as the CDR
+		// names them
+		rel, stopRecording := b.startRecording(cdr.ID, cdr.CallID, agentSess, custSess)
+		cdr.Recording = rel
+		defer stopRecording()
+	}
 	select {
 	case cause := <-cc.hangup:
 		cdr.HangupCause = cause

@@ -15,7 +15,7 @@ import (
 const callbackYAML = `
 extensions:
   - {number: "1001", password: caller-pass1}
-  - {number: "1002", password: caller-pass1}
+  - {number: "1002", password: caller-pass1, record: true}
   - {number: "2001", password: agent-pass1}
 agents:
   - {name: ann, extension: "2001"}
@@ -124,6 +124,16 @@ func TestCallbackSurvivesKillAndIsPlaced(t *testing.T) {
 	for _, r := range recs {
 		if r["caller"] == "2001" && r["disposition"] == "answered" {
 			placed = append([]string{r["callee"]}, placed...)
+			// 1002 is a recorded extension, 1001 is not.
+			if (r["recording"] != "") != (r["callee"] == "1002") {
+				t.Errorf("callback to %s: recording %q", r["callee"], r["recording"])
+			} else if r["recording"] != "" {
+				wav, err := os.ReadFile(filepath.Join(data, "recordings", r["recording"]))
+				if err != nil {
+					t.Fatalf("recording of the callback: %v", err)
+				}
+				stereo(t, wav)
+			}
 		}
 	}
 	if len(placed) != 2 || placed[0] != "1001" || placed[1] != "1002" {
