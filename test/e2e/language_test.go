@@ -16,8 +16,8 @@ import (
 // languageYAML has a French flow at 600 (its language: fr) that welcomes
 // the caller and queues them in support, whose agent never logs in and
 // which announces the position 2 s after entry, and a flow at 601 without
-// a language, which speaks the settings language (English by default):
-// a welcome, then goodbye.
+// a language, which speaks the settings language (English by default): a
+// welcome, then it hangs up.
 const languageYAML = `
 extensions:
   - {number: "1001", password: caller-pass1}
@@ -41,12 +41,13 @@ flows:
       bye: {type: hangup}
 `
 
-// TestFlowLanguageIsWhatTheCallerHears calls a French flow and an English
-// one with baresip: the French caller hears the French welcome, then the
-// queue's position announcement in French; the English caller hears the
-// English welcome. Each is found in what the phone recorded by its
-// correlation with the built-in prompt's samples, and the other
-// language's prompt is not.
+// TestFlowLanguageIsWhatTheCallerHears calls a French flow and one without
+// a language with baresip: the French caller hears the French welcome,
+// then the queue's position announcement in French; the other flow's
+// caller hears the English welcome, and the French one once
+// settings.language is set to fr while the server runs. Each is found in
+// what the phone recorded by its correlation with the built-in prompt's
+// samples, and the other language's prompt is not.
 func TestFlowLanguageIsWhatTheCallerHears(t *testing.T) {
 	peertest.Binary(t, "baresip")
 	data := t.TempDir()
@@ -72,14 +73,27 @@ func TestFlowLanguageIsWhatTheCallerHears(t *testing.T) {
 	checkHeard(t, srv, "the French flow", french, "fr", prompts.Welcome)
 	checkHeard(t, srv, "the French queue", french, "fr", prompts.YouAreNumber)
 
-	// The English flow hangs up after its welcome.
-	caller.Command("dial", fmt.Sprintf("sip:601@127.0.0.1:%d", srv.sipPort))
-	for _, event := range []string{"CALL_ESTABLISHED", "CALL_CLOSED"} {
-		caller.WaitFor(event+" from 601", 30*time.Second, func(e map[string]any) bool {
-			return peertest.EventType(event)(e) && strings.HasPrefix(fmt.Sprint(e["peeruri"]), "sip:601@")
-		})
+	// The flow without a language speaks the settings language: English
+	// by default, then French once the running server's settings say so.
+	seen := map[any]bool{}
+	callFlow601 := func() []int16 {
+		caller.Command("dial", fmt.Sprintf("sip:601@127.0.0.1:%d", srv.sipPort))
+		for _, event := range []string{"CALL_ESTABLISHED", "CALL_CLOSED"} {
+			caller.WaitFor(event+" from 601", 30*time.Second, func(e map[string]any) bool {
+				if !peertest.EventType(event)(e) || !strings.HasPrefix(fmt.Sprint(e["peeruri"]), "sip:601@") || seen[e["id"]] {
+					return false
+				}
+				if event == "CALL_CLOSED" {
+					seen[e["id"]] = true
+				}
+				return true
+			})
+		}
+		return caller.Heard()
 	}
-	checkHeard(t, srv, "the English flow", caller.Heard(), "en", prompts.Welcome)
+	checkHeard(t, srv, "the flow without a language", callFlow601(), "en", prompts.Welcome)
+	importConfig(t, data, "settings: {language: fr}\n")
+	checkHeard(t, srv, "the flow without a language, settings in French", callFlow601(), "fr", prompts.Welcome)
 }
 
 // prompt returns the samples of a built-in prompt.
