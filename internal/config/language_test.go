@@ -35,6 +35,8 @@ func TestParseWithLanguages(t *testing.T) {
 		{"settings in an uploaded language", "settings: {language: de}\n", "", "", "", ""},
 		{"unknown settings language", "settings: {language: es}\n", "", "", "",
 			`settings.language (line 1): unknown language "es": no prompts, built in or uploaded, for it (languages: de, en, fr)`},
+		{"unknown settings language leaves the flows in the stored one", "settings: {language: es}\n", "", "", "fr",
+			`flows[0].nodes.closed.prompt (line 13): flow main node closed: unknown prompt "closed": neither built in nor uploaded for language fr`},
 		{"unknown flow language", "", `name: main`, "name: main\n    language: it", "",
 			`flows[0].language (line 5): flow main: unknown language "it": no prompts, built in or uploaded, for it (languages: de, en, fr)`},
 		{"flow in French lacks a prompt", "", `name: main`, "name: main\n    language: fr", "",

@@ -70,8 +70,9 @@ func validatePrompts(v *Validator, f *File) {
 	if s := f.Settings; s != nil && s.Language != "" {
 		if p := CheckLanguage(s.Language, known); p != "" {
 			v.Errorf("settings.language", "%s", p)
+		} else {
+			known.Language = s.Language
 		}
-		known.Language = s.Language
 	}
 	for i, fl := range f.Flows {
 		if fl.Language != "" {
