@@ -37,13 +37,17 @@ func (d *Distributor) Load(ctx context.Context) error {
 	if st == nil {
 		return errors.New("acd: load: no store")
 	}
+	// The revision is read first: a change made while the configuration
+	// loads is then seen as newer, and loaded again.
+	rev, err := st.ConfigRev(ctx)
+	if err != nil {
+		return fmt.Errorf("acd: load: %w", err)
+	}
 	qs, as, err := config.LoadACD(ctx, st)
 	if err != nil {
 		return fmt.Errorf("acd: load: %w", err)
 	}
-	if d.rev, err = st.ConfigRev(ctx); err != nil {
-		return fmt.Errorf("acd: load: %w", err)
-	}
+	d.rev = rev
 	d.SetConfig(qs, as)
 	ps, err := st.ACDPresences(ctx)
 	if err != nil {
