@@ -5,7 +5,12 @@
 # Also reported: how soon after its start the server answers an OPTIONS,
 # its idle RSS, and datagrams its socket dropped for want of buffer.
 #   test/load/sip.sh [register|calls|all]
-# Tunables (environment): REG_RATE, REG_COUNT, CALL_RATE, CALL_COUNT, USERS.
+# Tunables (environment): REG_RATE, REG_COUNT, CALL_RATE, CALL_COUNT, USERS,
+# PPROF (a directory: the server serves Go profiles on loopback; the calls
+# leave calls-cpu.pprof over the whole run, calls-heap.pprof (with
+# calls-memstats.txt, calls-goroutines.txt and calls-rss.txt) halfway
+# through it, with the most calls up, and calls-allocs.pprof after it;
+# go tool pprof reads them with the binary kept there as switchboard).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 what=${1:-all}
@@ -32,6 +37,11 @@ go build -o "$work/switchboard" ./cmd/switchboard
 } > "$work/users.csv"
 
 port=$((15000 + RANDOM % 20000))
+pprof=()
+if [ -n "${PPROF:-}" ]; then
+  mkdir -p "$PPROF" && cp "$work/switchboard" "$PPROF/switchboard"
+  pprof=(--pprof "127.0.0.1:$((port + 9))")
+fi
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # options_ok sends one OPTIONS from a fresh socket and reports whether a
 # 200 came back within 20 ms. The request goes out in one write (one
@@ -52,7 +62,7 @@ start_server() {
   local start
   start=$(now_ms)
   taskset -c 0 "$work/switchboard" --data "$work/data" serve --sip "127.0.0.1:$port" --http 127.0.0.1:0 \
-    --rtp-ports 20000-40000 --log-level warn >> "$work/server.log" 2>&1 &
+    --rtp-ports 20000-40000 --log-level warn "${pprof[@]}" >> "$work/server.log" 2>&1 &
   srv=$!
   first=""
   for _ in $(seq 1000); do
@@ -108,11 +118,28 @@ if [ "$what" = calls ] || [ "$what" = all ]; then
   (cd "$work" && taskset -c 1 timeout 200 sipp -sn uas -i 127.0.0.1 -p $uas -nostdin -timeout 180 -buff_size 4194304 >/dev/null 2>&1) &
   uaspid=$!
   cpu0=$(cpu) drops0=$(drops)
+  profpids=()
+  if [ -n "${PPROF:-}" ]; then
+    curl -s -o "$PPROF/calls-cpu.pprof" "http://127.0.0.1:$((port + 9))/debug/pprof/profile?seconds=$((CALL_COUNT / CALL_RATE))" &
+    profpids+=($!)
+    # Halfway: the heap profile, the runtime's memory statistics (heap in
+    # use against live objects: the rest is garbage awaiting GOGC), the
+    # goroutine count and the RSS.
+    (sleep $((CALL_COUNT / CALL_RATE / 2)); pp="http://127.0.0.1:$((port + 9))/debug/pprof"
+      grep VmRSS "/proc/$srv/status" > "$PPROF/calls-rss.txt"
+      curl -s -o "$PPROF/calls-heap.pprof" "$pp/heap"; curl -s -o "$PPROF/calls-memstats.txt" "$pp/heap?debug=1"
+      curl -s -o "$PPROF/calls-goroutines.txt" "$pp/goroutine?debug=1") &
+    profpids+=($!)
+  fi
   printf 'SEQUENTIAL\n2000;[authentication username=2000 password=pw-2000-load]\n' > "$work/caller.csv"
   (cd "$work" && taskset -c 1 timeout 180 sipp "127.0.0.1:$port" -sf "$OLDPWD/test/load/sip_call_1s.xml" -inf caller.csv -s 2001 \
     -i 127.0.0.1 -p $((port + 7)) -r "$CALL_RATE" -m "$CALL_COUNT" -l 3000 -nostdin -timeout 150 -buff_size 4194304 \
     -trace_stat -stf calls.csv -fd 100 >/dev/null 2>&1) || true
   kill $uaspid 2>/dev/null || true
+  if [ -n "${PPROF:-}" ]; then
+    wait "${profpids[@]}" || true
+    curl -s -o "$PPROF/calls-allocs.pprof" "http://127.0.0.1:$((port + 9))/debug/pprof/allocs"
+  fi
   read -r ok failed elapsed < <(stats "$work/calls.csv")
   secs=$(echo "$elapsed" | awk -F: '{print $1*3600+$2*60+$3}')
   echo "calls: $ok ok, $failed failed ($(awk -v o="$ok" -v f="$failed" 'BEGIN {if (o+f) printf "%.2f", 100*f/(o+f); else print 0}') %) at $CALL_RATE CPS offered for $((CALL_COUNT / CALL_RATE)) s (1 s calls, media sessions anchored, no RTP), done in ${secs}s; server CPU $(awk -v a="$cpu0" -v b="$(cpu)" -v o="$ok" 'BEGIN {printf "%.2f s = %.0f calls per CPU second", b-a, (b>a) ? o/(b-a) : 0}'); server socket drops $(($(drops) - drops0)); RSS after $(rss)"
