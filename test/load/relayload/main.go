@@ -10,7 +10,9 @@
 // the payload at the sender, read at the receiver, in buckets of 20 µs),
 // and the summary the best and the median of each figure, the engine/bare
 // ratio and the latency the engine adds over the bare forwarder, with the
-// load average.
+// load average. With -idle it bridges -calls calls whose phones never send
+// and prints the CPU the relays use meanwhile (a relay that polled its
+// context paid for a wake-up per leg every 250 ms).
 package main
 
 import (
@@ -216,6 +218,7 @@ func main() {
 	phonesCPUs := flag.String("phones-cpus", "", "run the phones process on these CPUs (taskset -c list); pin this process with taskset yourself")
 	phones := flag.Bool("phones", false, "internal: be the phones process")
 	profile := flag.String("cpuprofile", "", "write this process's CPU profile of the media engine runs to this file")
+	idle := flag.Bool("idle", false, "measure instead the CPU of -calls bridged calls whose phones send nothing (held, silent), over -duration")
 	flag.Parse()
 	if *phones {
 		if err := runPhones(*calls); err != nil {
@@ -224,10 +227,40 @@ func main() {
 		}
 		return
 	}
+	if *idle {
+		if err := measureIdle(*calls, *window, *portMin); err != nil {
+			fmt.Fprintln(os.Stderr, "relayload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := measure(*calls, *repeat, *warmup, *window, *portMin, *phonesCPUs, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "relayload:", err)
 		os.Exit(1)
 	}
+}
+
+// measureIdle bridges calls whose phones never send and prints the CPU the
+// relays use meanwhile: what a relay costs between packets.
+func measureIdle(calls int, window time.Duration, portMin int) error {
+	eng, err := newEngine(portMin, portMin+8*calls+100)
+	if err != nil {
+		return err
+	}
+	defer eng.stop()
+	discard := netip.AddrPortFrom(loopback, 9) // nothing is ever sent to it
+	for range calls {
+		if _, _, err := eng.start(discard, discard); err != nil {
+			return err
+		}
+	}
+	time.Sleep(time.Second)
+	cpu, start := cpuTime(), time.Now()
+	time.Sleep(window)
+	used, took := cpuTime()-cpu, time.Since(start)
+	fmt.Printf("relayload -idle: %d silent bridged calls on CPUs %s (GOMAXPROCS %d): %v CPU in %v, %.3f%% of a core; load average %s\n",
+		calls, cpusOf(), runtime.GOMAXPROCS(0), used, took.Round(time.Millisecond), 100*float64(used)/float64(took), loadavg())
+	return nil
 }
 
 // measure runs the phones alone once (the latency floor), then the bare
