@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// runGroup starts the group-commit writer on st and returns its stop,
+// startGroup starts the group-commit writer on st and returns its stop,
 // which waits for it to return.
-func runGroup(t *testing.T, st *Store) (stop func()) {
+func startGroup(t *testing.T, st *Store) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -36,7 +36,8 @@ func runGroup(t *testing.T, st *Store) (stop func()) {
 	}
 }
 
-func openTemp(t *testing.T) *Store {
+// openTemp opens a store in a fresh directory, closed when the test ends.
+func openTemp(t testing.TB) *Store {
 	t.Helper()
 	st, err := Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -53,7 +54,7 @@ func openTemp(t *testing.T) *Store {
 func TestGroupCommitCalls(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
-	stop := runGroup(t, st)
+	stop := startGroup(t, st)
 	const calls = 200
 	var wg sync.WaitGroup
 	ids := make(chan int64, calls+1)
@@ -128,7 +129,7 @@ func TestGroupCommitCalls(t *testing.T) {
 func TestGroupCommitFailureIsolated(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
-	stop := runGroup(t, st)
+	stop := startGroup(t, st)
 	defer stop()
 	bad := errors.New("bad row")
 	var wg sync.WaitGroup

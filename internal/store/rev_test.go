@@ -43,11 +43,7 @@ func TestConfigRevFollowsBumps(t *testing.T) {
 // beside the baseline that prepares it at each read.
 func BenchmarkConfigRev(b *testing.B) {
 	ctx := context.Background()
-	st, err := Open(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openTemp(b)
 	b.Run("prepared", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
