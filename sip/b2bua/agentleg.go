@@ -136,7 +136,7 @@ func (b *B2BUA) forkTo(ctx context.Context, bindings []registrar.Binding, ext, f
 			switch {
 			case r.err == nil && ctx.Err() != nil:
 				// Answered as the caller left or the ring timed out.
-				b.hangupLate(r.leg)
+				b.hangupLateAsync(r.leg)
 			case r.err == nil:
 				winner = r.leg
 			case errors.As(r.err, &de) && (best == nil || better(de.Res, best)):

@@ -228,7 +228,7 @@ func (c *call) ring(req *sip.Request, bindings []registrar.Binding, offerB []byt
 			switch {
 			case r.err == nil && (ringCtx.Err() != nil || c.a.Context().Err() != nil):
 				// Answered as the ring timed out or the caller cancelled.
-				b.hangupLate(r.leg)
+				b.hangupLateAsync(r.leg)
 			case r.err == nil:
 				winner = r.leg
 			case errors.As(r.err, &de) && (best == nil || better(de.Res, best)):

@@ -117,3 +117,13 @@ func (b *B2BUA) hangupLate(leg *sipgo.DialogClientSession) {
 		b.log.Debug("b2bua: BYE of a late answer", "err", err)
 	}
 }
+
+// hangupLateAsync is hangupLate in the background, tracked by b.calls, so
+// that the fork loop waiting for the other answers does not wait for it.
+func (b *B2BUA) hangupLateAsync(leg *sipgo.DialogClientSession) {
+	b.calls.Add(1)
+	go func() {
+		defer b.calls.Done()
+		b.hangupLate(leg)
+	}()
+}
