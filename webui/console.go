@@ -158,10 +158,6 @@ func (s *Server) screenPop(r *http.Request, id string) (screenPop, error) {
 }
 
 func (s *Server) apiCustomers(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Customers == nil {
-		writeError(w, http.StatusNotFound, "customers are not available")
-		return
-	}
 	res, err := s.cfg.Customers.Search(r.Context(), r.URL.Query().Get("q"), 50)
 	if err != nil {
 		s.apiServerError(w, r, err)
@@ -174,10 +170,6 @@ func (s *Server) apiCustomers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCustomer(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Customers == nil {
-		writeError(w, http.StatusNotFound, "customers are not available")
-		return
-	}
 	pop, err := s.screenPop(r, r.PathValue("id"))
 	switch {
 	case errors.Is(err, customer.ErrNotFound), errors.Is(err, strconv.ErrSyntax), errors.Is(err, strconv.ErrRange):
@@ -224,10 +216,6 @@ func noteText(s string) string {
 }
 
 func (s *Server) noteSubmit(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Customers == nil {
-		http.NotFound(w, r)
-		return
-	}
 	id := r.PathValue("id")
 	text := noteText(r.PostFormValue("note"))
 	if text == "" {
@@ -246,10 +234,6 @@ func (s *Server) noteSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Customers == nil {
-		writeError(w, http.StatusNotFound, "customers are not available")
-		return
-	}
 	var in struct {
 		Text string `json:"text"`
 	}

@@ -14,12 +14,7 @@ import (
 )
 
 func TestConsoleScreenPop(t *testing.T) {
-	f := newFixture(t, Config{})
-	dir, err := customer.New(f.st, customer.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.s.cfg.Customers = dir
+	f, dir := customerFixture(t)
 	ctx := context.Background()
 	evil := `<script>alert(1)</script>`
 	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana "+evil)
