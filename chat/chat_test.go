@@ -441,7 +441,7 @@ func TestConversation(t *testing.T) {
 		t.Fatalf("caller %+v, %v; want customer %d", caller, err, mailer.ID)
 	}
 	tl, _ := r.dir.Timeline(ctx, caller.ID, 0)
-	if len(tl) != 2 || tl[0].Detail["disposition"] != "solved" || !strings.Contains(tl[0].Detail["transcript"], hostile) {
+	if len(tl) != 2 || tl[0].Detail["disposition"] != "solved" || !strings.Contains(tl[0].Detail["transcript"], hostile) || tl[0].Summary != "Chat: billing — "+hostile {
 		t.Fatalf("timeline after close = %+v", tl)
 	}
 	v.send(map[string]any{"type": "msg", "cid": "late", "text": "still there?"})
@@ -847,5 +847,23 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v; want mention of %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestChatSummaryQuotesTheVisitor(t *testing.T) {
+	long := strings.Repeat("é", summaryWords+5)
+	for _, tc := range []struct {
+		intent string
+		msgs   []Message
+		want   string
+	}{
+		{"", nil, "Chat"},
+		{"billing", []Message{{From: "agent", Text: "Hello"}}, "Chat: billing"},
+		{"", []Message{{From: "system", Text: "joined"}, {From: "visitor", Text: "  my\n\tbox   is down "}, {From: "visitor", Text: "still"}}, "Chat — my box is down"},
+		{"", []Message{{From: "visitor", Text: long}}, "Chat — " + long[:2*summaryWords] + "…"},
+	} {
+		if got := chatSummary(tc.intent, tc.msgs); got != tc.want {
+			t.Errorf("chatSummary(%q, %v) = %q, want %q", tc.intent, tc.msgs, got, tc.want)
+		}
 	}
 }

@@ -343,10 +343,7 @@ func (s *Server) recordTimeline(ctx context.Context, r store.ChatSession, dispos
 	for _, m := range msgs {
 		fmt.Fprintf(&tr, "[%s] %s: %s\n", m.At.UTC().Format(time.RFC3339), m.From, m.Text)
 	}
-	summary := "Chat"
-	if r.Intent != "" {
-		summary += ": " + r.Intent
-	}
+	summary := chatSummary(r.Intent, msgs)
 	detail := map[string]string{"widget": r.Widget, "queue": r.Queue, "agent": r.Agent, "state": r.State, "messages": fmt.Sprint(len(msgs)), "transcript": tr.String()}
 	if disposition != "" {
 		detail["disposition"] = disposition
@@ -360,6 +357,29 @@ func (s *Server) recordTimeline(ctx context.Context, r store.ChatSession, dispos
 	}
 	return nil
 }
+
+// chatSummary is a chat's line on the timeline: its intent and the
+// visitor's first words, so that an agent sees what it was about.
+func chatSummary(intent string, msgs []Message) string {
+	summary := "Chat"
+	if intent != "" {
+		summary += ": " + intent
+	}
+	for _, m := range msgs {
+		if m.From != "visitor" {
+			continue
+		}
+		words := strings.Join(strings.Fields(m.Text), " ")
+		if r := []rune(words); len(r) > summaryWords {
+			words = string(r[:summaryWords]) + "…"
+		}
+		return summary + " — " + words
+	}
+	return summary
+}
+
+// summaryWords bounds the visitor's words a chat's summary quotes.
+const summaryWords = 80
 
 // openSession returns the open session id, or ErrNoSession.
 func (s *Server) openSession(id string) (*session, error) {

@@ -1,12 +1,14 @@
 package mail
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/customer"
+	"github.com/switchboard-cc/switchboard/mail/thread"
 )
 
 // directory adapts internal/customer to Customers: a sender's address is
@@ -32,14 +34,19 @@ func (c directory) ResolveEmail(ctx context.Context, addr, name string) (int64, 
 }
 
 // RecordEmail records (or updates) conversation conv on the customer's
-// timeline.
-func (c directory) RecordEmail(ctx context.Context, customerID, conv int64, direction, subject string, at time.Time) error {
-	_, err := c.d.Record(ctx, customerID, customer.Entry{
-		Channel: customer.ChannelEmail, Kind: "email", At: at, Summary: subject,
+// timeline: one entry per conversation, named by its topic (the same
+// whatever message came last), through the customer's address so that a
+// split moves it with that address.
+func (c directory) RecordEmail(ctx context.Context, customerID, conv int64, direction, subject, addr string, at time.Time) error {
+	e := customer.Entry{
+		Channel: customer.ChannelEmail, Kind: "email", At: at, Summary: cmp.Or(thread.Topic(subject), "(no subject)"),
 		Ref:    "mail:" + strconv.FormatInt(conv, 10),
 		Detail: map[string]string{"conversation": strconv.FormatInt(conv, 10), "last_direction": direction},
-	})
-	if err != nil {
+	}
+	if via, err := c.d.Normalize(customer.Identity{Kind: customer.Email, Value: addr}); err == nil {
+		e.Via = via
+	}
+	if _, err := c.d.Record(ctx, customerID, e); err != nil {
 		return fmt.Errorf("mail: timeline of customer %d: %w", customerID, err)
 	}
 	return nil

@@ -106,7 +106,7 @@ func (s *Service) send(ctx context.Context, mb *mailbox, id, customerID int64, a
 		return fmt.Errorf("mail: reply to %d sent, status not recorded: %w", id, err)
 	}
 	if s.cfg.Customers != nil && customerID > 0 {
-		if err := s.cfg.Customers.RecordEmail(ctx, customerID, id, "out", thread.Subject(subject, id), now); err != nil {
+		if err := s.cfg.Customers.RecordEmail(ctx, customerID, id, "out", s.topic(ctx, id, subject), to, now); err != nil {
 			s.log.Warn("mail: timeline entry not recorded", "conversation", id, "err", err)
 		}
 	}

@@ -177,8 +177,9 @@ func conversationScenario(t *testing.T, imapURL string, deliver func(raw []byte)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(timeline) != 1 || timeline[0].Channel != "email" || timeline[0].Ref != fmt.Sprintf("mail:%d", conv) {
-		t.Fatalf("customer timeline %+v; want one email entry for conversation %d", timeline, conv)
+	if len(timeline) != 1 || timeline[0].Channel != "email" || timeline[0].Ref != fmt.Sprintf("mail:%d", conv) ||
+		timeline[0].Summary != "printer on fire" || timeline[0].Via.Kind != "email" || timeline[0].Via.Value == "" {
+		t.Fatalf("customer timeline %+v; want one email entry for conversation %d, named by its topic, through the sender's address", timeline, conv)
 	}
 
 	before, err := run.st.MailMessages(ctx, "support")

@@ -55,7 +55,9 @@ type Completer interface {
 // adapter).
 type Customers interface {
 	ResolveEmail(ctx context.Context, addr, name string) (customerID int64, err error)
-	RecordEmail(ctx context.Context, customerID, conversationID int64, direction, subject string, at time.Time) error
+	// RecordEmail records (or updates) a conversation on the customer's
+	// timeline; addr is the customer's address in it.
+	RecordEmail(ctx context.Context, customerID, conversationID int64, direction, subject, addr string, at time.Time) error
 }
 
 // Config wires a Service. Zero fields mean the defaults.
@@ -283,6 +285,16 @@ func (s *Service) follow(ctx context.Context) error {
 	})
 }
 
+// topic is the subject conversation id started with (its timeline
+// entry's name, whatever message came last), or subject when it cannot
+// be read.
+func (s *Service) topic(ctx context.Context, id int64, subject string) string {
+	if first, err := s.st.MailConversationSubject(ctx, id); err == nil {
+		return first
+	}
+	return subject
+}
+
 // sendAcks sends queued acknowledgements until ctx ends; an
 // acknowledgement is sent at most once (one lost in a crash is not resent).
 func (s *Service) sendAcks(ctx context.Context) error {
@@ -363,7 +375,7 @@ func (s *Service) resolveCustomer(ctx context.Context, res store.MailIngestResul
 			s.log.Warn("mail: customer not recorded", "conversation", res.ConversationID, "err", err)
 		}
 	}
-	if err := s.cfg.Customers.RecordEmail(ctx, cid, res.ConversationID, "in", m.Subject, now); err != nil {
+	if err := s.cfg.Customers.RecordEmail(ctx, cid, res.ConversationID, "in", s.topic(ctx, res.ConversationID, m.Subject), m.FromAddr, now); err != nil {
 		s.log.Warn("mail: timeline entry not recorded", "conversation", res.ConversationID, "err", err)
 	}
 }

@@ -343,6 +343,20 @@ func (s *Store) MailRaw(ctx context.Context, msg int64) ([]byte, error) {
 	return raw, nil
 }
 
+// MailConversationSubject returns the subject conversation id started
+// with, or ErrNotFound.
+func (s *Store) MailConversationSubject(ctx context.Context, id int64) (string, error) {
+	var subject string
+	err := s.db.QueryRowContext(ctx, `SELECT subject FROM mail_conversations WHERE id = ?`, id).Scan(&subject)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: mail conversation %d: %w", id, err)
+	}
+	return subject, nil
+}
+
 // MailAttachmentData returns the stored bytes of attachment id (empty for
 // one over the size limit), or ErrNotFound.
 func (s *Store) MailAttachmentData(ctx context.Context, id int64) ([]byte, error) {

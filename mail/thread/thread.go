@@ -49,6 +49,44 @@ func Subject(subject string, id int64) string {
 	return strings.TrimSpace("Re: " + s)
 }
 
+// Topic returns what a conversation is about from one of its subjects:
+// without reply and forward prefixes (Re:, Fwd:, and their common
+// translations) or ticket tokens, so that every message of a thread
+// names it alike.
+func Topic(subject string) string {
+	s := subject
+	for {
+		if i := strings.Index(s, "[#"); i >= 0 {
+			if end := strings.IndexByte(s[i:], ']'); end > 0 {
+				if _, err := strconv.ParseInt(s[i+2:i+end], 10, 64); err == nil {
+					s = s[:i] + s[i+end+1:]
+					continue
+				}
+			}
+		}
+		break
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	for {
+		l := strings.ToLower(s)
+		cut := 0
+		for _, p := range replyPrefixes {
+			if strings.HasPrefix(l, p) {
+				cut = len(p)
+				break
+			}
+		}
+		if cut == 0 {
+			return s
+		}
+		s = strings.TrimSpace(s[cut:])
+	}
+}
+
+// replyPrefixes are the subject prefixes mail clients add to replies and
+// forwards (English, French, German, Scandinavian, Italian).
+var replyPrefixes = []string{"re:", "fwd:", "fw:", "tr:", "aw:", "wg:", "sv:", "rif:"}
+
 // IDs returns the msg-ids ("<left@right>") found in a header value, in
 // order, without the angle brackets, skipping duplicates, at most 100.
 func IDs(header string) []string {

@@ -107,3 +107,23 @@ func FuzzThread(f *testing.F) {
 		}
 	})
 }
+
+func TestTopic(t *testing.T) {
+	for in, want := range map[string]string{
+		"printer on fire":                     "printer on fire",
+		"Re: [#12] printer on fire":           "printer on fire",
+		"RE: Re: [#12]  printer   on fire":    "printer on fire",
+		"Fwd: TR: AW: printer on fire [#12]":  "printer on fire",
+		"Re: [#x] not a token":                "[#x] not a token",
+		"Ready: the release":                  "Ready: the release",
+		"":                                    "",
+		"Re:":                                 "",
+		"[#1][#2] Re: two tokens":             "two tokens",
+		"Réponse: accents stay":               "Réponse: accents stay",
+		"Re: [#99999999999999999999999] long": "[#99999999999999999999999] long",
+	} {
+		if got := Topic(in); got != want {
+			t.Errorf("Topic(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
