@@ -164,8 +164,9 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 	recordings := filepath.Join(rt.DataDir, "recordings")
 	flows := newFlowCache(st)
 	calendars := newStoreCalendars(st, zone.String())
-	voiceSvc := newVoice(st, flows, dist, customers, ivrLive, calendars, eng, recordings, place, log.With("sub", "voice"))
-	contactPage, err := newContactPage(st, flows, ivrLive, calendars, log.With("sub", "contact"))
+	language := settingsLanguage(st, log)
+	voiceSvc := newVoice(st, flows, dist, customers, ivrLive, calendars, language, eng, recordings, place, log.With("sub", "voice"))
+	contactPage, err := newContactPage(st, flows, ivrLive, calendars, language, log.With("sub", "contact"))
 	if err != nil {
 		return err
 	}

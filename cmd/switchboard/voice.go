@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/chat"
-	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/ivr"
@@ -25,27 +24,21 @@ import (
 // newVoice builds the voice side of the distributor: queued callers,
 // agents' phones rung for offers, feature codes and IVR flows on calls. It
 // registers itself as the distributor's voice handler; the SIP service
-// takes it as its Destinations and Local. Callbacks are placed with place
-// once svc.Callbacks() is registered (when SIP is up).
+// takes it as its Destinations and Local. Calls speak their flow's
+// language, else language (the settings language). Callbacks are placed
+// with place once svc.Callbacks() is registered (when SIP is up).
 func newVoice(st *store.Store, flows flowCache, dist *acd.Distributor, customers *customer.Directory, live ivr.Live, calendars storeCalendars,
-	eng *media.Engine, recordings string, place func(context.Context, b2bua.Callback) error, log *slog.Logger) *queue.Service {
+	language func(context.Context) string, eng *media.Engine, recordings string, place func(context.Context, b2bua.Callback) error, log *slog.Logger) *queue.Service {
 	runner := voice.New(voice.Config{
 		Env:    ivr.Env{Calendars: calendars, Live: live},
 		Funnel: ivr.StoreFunnel{Store: st},
 		Codes:  ivr.Codes{Store: st},
 		Logger: log,
 	})
-	language := store.NewCached(st, config.StoredLanguage)
 	svc := queue.New(queue.Config{
-		ACD:   dist,
-		Flows: flows.Get,
-		Language: func(ctx context.Context) string {
-			lang, err := language.Get(ctx)
-			if err != nil {
-				log.Warn("reading settings.language failed; the default language speaks", "err", err)
-			}
-			return lang
-		},
+		ACD:      dist,
+		Flows:    flows.Get,
+		Language: language,
 		Run: func(ctx context.Context, f *ivr.Flow, c *queue.Call) error {
 			_, err := runner.Run(ctx, f, c, "call-"+time.Now().UTC().Format("20060102T150405.000000000"))
 			return err
@@ -83,15 +76,17 @@ func (c storeCalendars) OpenAt(name string, t time.Time) (bool, error) {
 }
 
 // newContactPage builds the visual contact page (/contact/{flow}): the
-// web face of the IVR flows, on the same distributor as the phone.
-func newContactPage(st *store.Store, flows flowCache, live ivr.Live, calendars storeCalendars, log *slog.Logger) (*contact.Handler, error) {
+// web face of the IVR flows, on the same distributor as the phone, in the
+// flow's language, else language (the settings language).
+func newContactPage(st *store.Store, flows flowCache, live ivr.Live, calendars storeCalendars, language func(context.Context) string, log *slog.Logger) (*contact.Handler, error) {
 	return contact.New(contact.Config{
-		Flows:   flows,
-		Env:     ivr.Env{Calendars: calendars, Live: live},
-		Funnel:  ivr.StoreFunnel{Store: st},
-		Codes:   ivr.Codes{Store: st},
-		ChatURL: chatStart{widgets: store.NewCached(st, chat.LoadWidgets), log: log}.url,
-		Logger:  log,
+		Flows:    flows,
+		Env:      ivr.Env{Calendars: calendars, Live: live},
+		Funnel:   ivr.StoreFunnel{Store: st},
+		Codes:    ivr.Codes{Store: st},
+		ChatURL:  chatStart{widgets: store.NewCached(st, chat.LoadWidgets), log: log}.url,
+		Language: language,
+		Logger:   log,
 	})
 }
 

@@ -75,6 +75,9 @@ type Config struct {
 	// Secret signs form tokens (default: random at New, so tokens do not
 	// survive a restart).
 	Secret []byte
+	// Language returns the settings language, which a flow without its
+	// own language speaks; nil, or a language without texts, is English.
+	Language func(ctx context.Context) string
 	// Logger receives handler errors (default slog.Default).
 	Logger *slog.Logger
 }
@@ -144,6 +147,7 @@ func newSession() string {
 
 // view is what the page template shows.
 type view struct {
+	T                                           *texts
 	Title, Flow, Node, Session, LeftURL, Script string
 	Error, Done                                 string
 	Link                                        *linkView
@@ -227,15 +231,16 @@ func (h *Handler) record(ctx context.Context, f *ivr.Flow, node string, step ivr
 	}
 }
 
-func (h *Handler) base(f *ivr.Flow, id, session string) *view {
-	return &view{Title: "Contact us", Flow: f.Name, Node: id, Session: session,
+func (h *Handler) base(ctx context.Context, f *ivr.Flow, id, session string) *view {
+	t := h.language(ctx, f.Language)
+	return &view{T: t, Title: t.ContactUs, Flow: f.Name, Node: id, Session: session,
 		LeftURL: "/contact/" + url.PathEscape(f.Name) + "/left", Script: "/contact/_/contact.js"}
 }
 
 // walk follows the flow on the web face from id through the nodes that
 // take no input, and returns the page of the node where the visitor acts.
 func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*view, error) {
-	v := h.base(f, id, session)
+	v := h.base(ctx, f, id, session)
 	c := ivr.Context{Flow: f.Name, Face: ivr.Web}
 	for range 64 {
 		n := f.Nodes[id]
@@ -263,7 +268,7 @@ func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*v
 		case n.Type == ivr.Play:
 			next = n.Next
 		case n.Type == ivr.Link:
-			text := cmp.Or(n.Title, "Self-service help")
+			text := cmp.Or(n.Title, v.T.SelfService)
 			v.Link = &linkView{URL: n.URL, Text: text}
 			next = n.Next
 		case n.Type == ivr.Hours || n.Type == ivr.Condition:
@@ -274,20 +279,20 @@ func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*v
 		case n.Type == ivr.Queue || n.Type == ivr.Chat:
 			return v, h.intent(ctx, f, n, v, c)
 		case n.Type == ivr.Callback:
-			v.Title = cmp.Or(n.Title, "We call you back")
+			v.Title = cmp.Or(n.Title, v.T.CallbackTitle)
 			v.Callback = h.form(f, id, session)
 			return v, nil
 		case n.Type == ivr.EmailForm:
-			v.Title = cmp.Or(n.Title, "Write to us")
+			v.Title = cmp.Or(n.Title, v.T.EmailTitle)
 			v.Email = h.form(f, id, session)
 			return v, nil
 		case n.Type == ivr.Hangup:
-			v.Title = cmp.Or(n.Title, "Thank you")
+			v.Title = cmp.Or(n.Title, v.T.ThankYou)
 			return v, nil
 		}
 		if next == "" {
 			if v.Link == nil {
-				v.Title = "Thank you"
+				v.Title = v.T.ThankYou
 			}
 			return v, nil
 		}
@@ -298,7 +303,7 @@ func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*v
 
 // intent fills the page of a queue or chat node with what fits now.
 func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view, c ivr.Context) error {
-	v.Title = cmp.Or(n.Title, n.Intent, "How would you like to reach us?")
+	v.Title = cmp.Or(n.Title, n.Intent, v.T.HowToReach)
 	live := h.cfg.Env.Live
 	chat := false
 	if h.cfg.ChatURL != nil {
@@ -370,9 +375,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	t := h.language(r.Context(), f.Language)
 	if !h.limit.allow(clientIP(r), h.now()) {
 		w.Header().Set("Retry-After", "60")
-		http.Error(w, "too many requests, try again in a minute", http.StatusTooManyRequests)
+		http.Error(w, t.TooMany, http.StatusTooManyRequests)
 		return
 	}
 	if !sameOrigin(r) {
@@ -388,7 +394,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	session, ok := checkToken(h.cfg.Secret, r.PostForm.Get("token"), f.Name, id, h.now())
 	n := f.Nodes[id]
 	if !ok || n == nil {
-		http.Error(w, "this form has expired: reload the page", http.StatusForbidden)
+		http.Error(w, t.Expired, http.StatusForbidden)
 		return
 	}
 	if !slices.Contains([]ivr.Type{ivr.Queue, ivr.Chat, ivr.Callback, ivr.EmailForm}, n.Type) {
@@ -396,7 +402,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	item := ivr.Item{Queue: n.Queue, Context: ivr.Context{Flow: f.Name, Face: ivr.Web, Intent: cmp.Or(n.Intent, n.Queue), Path: []string{id}}}
-	v := h.base(f, id, session)
+	v := h.base(r.Context(), f, id, session)
 	kind := r.PostForm.Get("kind")
 	switch kind {
 	case "callback":
@@ -404,28 +410,28 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		item.Number = strings.TrimSpace(r.PostForm.Get("number"))
 		item.Window = r.PostForm.Get("window")
 		if !phoneRE.MatchString(item.Number) || !slices.Contains(h.cfg.Windows, item.Window) {
-			v.Title, v.Error, v.Callback = "We call you back", "Please give a phone number and pick a time window.", h.form(f, id, session)
+			v.Title, v.Error, v.Callback = t.CallbackTitle, t.CallbackError, h.form(f, id, session)
 			h.render(w, http.StatusUnprocessableEntity, v)
 			return
 		}
-		v.Title, v.Done = "Thank you", "We will call you back between "+item.Window+"."
+		v.Title, v.Done = t.ThankYou, fmt.Sprintf(t.CallbackDone, item.Window)
 	case "email":
 		item.Channel = "email"
 		item.Email = strings.TrimSpace(r.PostForm.Get("email"))
 		item.Message = strings.TrimSpace(r.PostForm.Get("message"))
 		if !strings.Contains(item.Email, "@") || len(item.Email) > 254 || item.Message == "" || len(item.Message) > 4000 {
-			v.Title, v.Error, v.Email = "Write to us", "Please give your email address and a message.", h.form(f, id, session)
+			v.Title, v.Error, v.Email = t.EmailTitle, t.EmailError, h.form(f, id, session)
 			h.render(w, http.StatusUnprocessableEntity, v)
 			return
 		}
-		v.Title, v.Done = "Thank you", "We have your message and will answer by email."
+		v.Title, v.Done = t.ThankYou, t.EmailDone
 	default:
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
 	if _, err := h.cfg.Env.Live.Submit(r.Context(), item); err != nil {
 		h.cfg.Logger.Error("contact: submit", "flow", f.Name, "node", id, "err", err)
-		http.Error(w, "temporarily unavailable, please try again", http.StatusServiceUnavailable)
+		http.Error(w, t.Unavailable, http.StatusServiceUnavailable)
 		return
 	}
 	h.record(r.Context(), f, id, ivr.Chose, kind, session)
