@@ -24,6 +24,7 @@ const maxCDRRows = 10000
 type cdrQuery struct {
 	Number      string
 	Disposition string
+	Queue       string
 	From, To    string
 }
 
@@ -32,6 +33,7 @@ func cdrQueryFrom(r *http.Request) cdrQuery {
 	return cdrQuery{
 		Number:      strings.TrimSpace(q.Get("number")),
 		Disposition: strings.TrimSpace(q.Get("disposition")),
+		Queue:       strings.TrimSpace(q.Get("queue")),
 		From:        q.Get("from"),
 		To:          q.Get("to"),
 	}
@@ -39,7 +41,7 @@ func cdrQueryFrom(r *http.Request) cdrQuery {
 
 // filter turns the query into a store filter; a bad date names its field.
 func (q cdrQuery) filter(loc *time.Location, limit int) (store.CDRFilter, error) {
-	f := store.CDRFilter{Number: q.Number, Disposition: q.Disposition, Limit: limit}
+	f := store.CDRFilter{Number: q.Number, Disposition: q.Disposition, Queue: q.Queue, Limit: limit}
 	if q.From != "" {
 		d, err := time.ParseInLocation(time.DateOnly, q.From, loc)
 		if err != nil {
@@ -85,6 +87,8 @@ type cdrView struct {
 	SIPStatus   int       `json:"sip_status"`
 	TalkSeconds int64     `json:"talk_seconds"`
 	Codec       string    `json:"codec"`
+	// Queue is the queue the caller waited in ("" for none).
+	Queue string `json:"queue,omitempty"`
 	// Recording is true when GET /api/v1/cdrs/{id}/recording has the call's
 	// WAV.
 	Recording bool `json:"recording"`
@@ -93,7 +97,7 @@ type cdrView struct {
 func toCDRView(c store.CDR, loc *time.Location) cdrView {
 	v := cdrView{ID: c.ID, CallID: c.CallID, Caller: c.Caller, Callee: c.Callee, StartedAt: c.StartedAt.In(loc),
 		Disposition: c.Disposition, HangupCause: c.HangupCause, SIPStatus: c.SIPStatus,
-		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec, Recording: c.Recording != ""}
+		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec, Queue: c.Queue, Recording: c.Recording != ""}
 	if !c.AnsweredAt.IsZero() {
 		v.AnsweredAt = c.AnsweredAt.In(loc)
 	}
@@ -219,13 +223,13 @@ func (s *Server) apiCDRsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="calls.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "call_id", "caller", "callee", "started_at", "answered_at", "ended_at", "disposition", "hangup_cause", "sip_status", "talk_seconds", "codec"})
+	cw.Write([]string{"id", "call_id", "caller", "callee", "started_at", "answered_at", "ended_at", "disposition", "hangup_cause", "sip_status", "talk_seconds", "codec", "queue"})
 	for _, c := range cdrs {
 		v := toCDRView(c, loc)
 		cw.Write([]string{
 			strconv.FormatInt(v.ID, 10), csvCell(v.CallID), csvCell(v.Caller), csvCell(v.Callee),
 			csvTime(v.StartedAt), csvTime(v.AnsweredAt), csvTime(v.EndedAt),
-			csvCell(v.Disposition), csvCell(v.HangupCause), strconv.Itoa(v.SIPStatus), strconv.FormatInt(v.TalkSeconds, 10), csvCell(v.Codec),
+			csvCell(v.Disposition), csvCell(v.HangupCause), strconv.Itoa(v.SIPStatus), strconv.FormatInt(v.TalkSeconds, 10), csvCell(v.Codec), csvCell(v.Queue),
 		})
 	}
 	cw.Flush()

@@ -31,7 +31,7 @@ func TestCDRReport(t *testing.T) {
 	f := newFixture(t, Config{})
 	day := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	addCDR(t, f.st, store.CDR{CallID: "a", Caller: "+33612345678", Callee: "1001", StartedAt: day,
-		AnsweredAt: day.Add(5 * time.Second), EndedAt: day.Add(65 * time.Second), Disposition: "answered", SIPStatus: 200})
+		AnsweredAt: day.Add(5 * time.Second), EndedAt: day.Add(65 * time.Second), Disposition: "answered", SIPStatus: 200, Queue: "support"})
 	addCDR(t, f.st, store.CDR{CallID: "b", Caller: "=HYPERLINK(\"http://evil\")", Callee: "1001", StartedAt: day.Add(time.Hour),
 		EndedAt: day.Add(time.Hour + 20*time.Second), Disposition: "busy", SIPStatus: 486})
 	addCDR(t, f.st, store.CDR{CallID: "c", Caller: "1002", Callee: "1003", StartedAt: day.AddDate(0, 0, 2),
@@ -53,6 +53,10 @@ func TestCDRReport(t *testing.T) {
 	if rows[0].CallID != "b" || rows[1].TalkSeconds != 60 {
 		t.Fatalf("rows %+v", rows)
 	}
+	w = f.do(t, sup, "GET", "/api/v1/cdrs?queue=support", "", "", false)
+	if err := json.Unmarshal(w.Body.Bytes(), &rows); err != nil || len(rows) != 1 || rows[0].CallID != "a" || rows[0].Queue != "support" {
+		t.Fatalf("search by queue: %d %s", w.Code, w.Body)
+	}
 	if w := f.do(t, sup, "GET", "/api/v1/cdrs?from=yesterday", "", "", false); w.Code != http.StatusBadRequest {
 		t.Fatalf("bad date: %d", w.Code)
 	}
@@ -62,9 +66,12 @@ func TestCDRReport(t *testing.T) {
 	if err != nil || len(recs) != 4 || recs[0][0] != "id" {
 		t.Fatalf("csv: %v %q", err, w.Body)
 	}
-	callers := map[string]string{}
+	callers, queues := map[string]string{}, map[string]string{}
 	for _, r := range recs[1:] {
-		callers[r[1]] = r[2]
+		callers[r[1]], queues[r[1]] = r[2], r[len(r)-1]
+	}
+	if recs[0][len(recs[0])-1] != "queue" || queues["a"] != "support" || queues["b"] != "" {
+		t.Fatalf("csv queues %q (header %q)", queues, recs[0])
 	}
 	if callers["a"] != "+33612345678" || !strings.HasPrefix(callers["b"], "'=") {
 		t.Fatalf("csv callers %q", callers)

@@ -94,6 +94,8 @@ type CDR struct {
 	// Recording is the call's stereo WAV, relative to the data directory
 	// ("" when not recorded).
 	Recording string
+	// Queue is the queue the caller waited in ("" for none).
+	Queue string
 }
 
 // Duration is the answered time of the call (zero when never answered).
@@ -129,7 +131,7 @@ func (s *Store) FinishCDR(ctx context.Context, c CDR) error {
 		_, err := exec(ctx, sqlFinishCDR,
 			c.Callee, nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
 			c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec,
-			c.Trunk, c.TrunkNumber, c.Recording, c.ID)
+			c.Trunk, c.TrunkNumber, c.Recording, c.Queue, c.ID)
 		return err
 	})
 	if err != nil {
@@ -153,6 +155,7 @@ func (s *Store) CloseOpenCDRs(ctx context.Context, at time.Time) (int64, error) 
 type CDRFilter struct {
 	Number      string // caller or callee
 	Disposition string
+	Queue       string
 	From, To    time.Time
 	Limit       int // zero means 1000
 }
@@ -169,6 +172,10 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		where = append(where, "disposition = ?")
 		args = append(args, f.Disposition)
 	}
+	if f.Queue != "" {
+		where = append(where, "queue = ?")
+		args = append(args, f.Queue)
+	}
 	if !f.From.IsZero() {
 		where = append(where, "started_at >= ?")
 		args = append(args, f.From.UnixMilli())
@@ -178,7 +185,7 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		args = append(args, f.To.UnixMilli())
 	}
 	q := `SELECT id, call_id, caller, callee, started_at, answered_at, ended_at, disposition, hangup_cause, sip_status,
-		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording FROM cdrs`
+		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording, queue FROM cdrs`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -199,7 +206,7 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		var answered, ended sql.NullInt64
 		var ja, jb int64
 		if err := rows.Scan(&c.ID, &c.CallID, &c.Caller, &c.Callee, &started, &answered, &ended, &c.Disposition, &c.HangupCause,
-			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec, &c.Trunk, &c.TrunkNumber, &c.Recording); err != nil {
+			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec, &c.Trunk, &c.TrunkNumber, &c.Recording, &c.Queue); err != nil {
 			return nil, fmt.Errorf("store: list cdrs: %w", err)
 		}
 		c.StartedAt = time.UnixMilli(started)

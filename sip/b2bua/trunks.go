@@ -62,6 +62,14 @@ type InboundCall struct {
 	c *call
 }
 
+// SetQueue names the queue the caller waits in, for the call's CDR (CDR
+// search by queue).
+func (in *InboundCall) SetQueue(queue string) {
+	in.c.mu.Lock()
+	in.c.cdr.Queue = queue
+	in.c.mu.Unlock()
+}
+
 // dtmfMode maps a trunk's DTMF setting to where the media session finds
 // the digits: RFC 4733 events (audio when none were negotiated), in-band
 // tones only (FXO gateways), or SIP INFO only.

@@ -180,6 +180,7 @@ func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string,
 		s.play(ctx, in.Media, lang, prompts.Closed)
 		return fmt.Errorf("queue: no queue %q", queue)
 	}
+	in.SetQueue(queue)
 	id := newID()
 	w := &waiter{in: in, queue: queue, answered: make(chan *b2bua.AgentLeg, 1)}
 	s.mu.Lock()

@@ -190,8 +190,12 @@ func TestQueueCallsReachAgentsPhones(t *testing.T) {
 	recs := closedCDRs(t, data, 17)
 	var callees []string
 	for _, r := range recs {
-		if r["caller"] == "1001" {
-			callees = append(callees, r["callee"])
+		if r["caller"] != "1001" {
+			continue
+		}
+		callees = append(callees, r["callee"])
+		if want := map[bool]string{true: "nobody", false: "support"}[r["callee"] == "701"]; r["queue"] != want {
+			t.Errorf("CDR %s (callee %s) names queue %q, want %q", r["id"], r["callee"], r["queue"], want)
 		}
 	}
 	slices.Sort(callees)
