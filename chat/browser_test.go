@@ -18,7 +18,6 @@ import (
 // its own browser context on a test shop page embedding the widget, and an
 // agent through the agent WebSocket.
 func TestWidgetInChromium(t *testing.T) {
-	chromium := peertest.Binary(t, "chromium")
 	var chatURL string
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -28,29 +27,7 @@ func TestWidgetInChromium(t *testing.T) {
 	defer page.Close()
 	r := newRig(t, func(c *Config) { c.Widgets[0].Origins = []string{page.URL} })
 	chatURL = r.http.URL
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	browser, cancelT := context.WithTimeout(browser, 90*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatal(err)
-	}
+	browser := peertest.Chromium(t, 90*time.Second)
 
 	a, _ := r.agent("alice") // capacity 75: three chats
 	tabs := make([]context.Context, 4)
@@ -123,6 +100,49 @@ func TestWidgetInChromium(t *testing.T) {
 	a.send(map[string]any{"type": "accept", "chat": o["id"]})
 	waitStatus(t, tabs[3], "Connected")
 	waitStatus(t, tabs[1], "Chat ended")
+}
+
+// TestWidgetFrenchInChromium: with French the widgets' language, the
+// hosted start page's widget is French from the start, and a widget
+// embedded without data-lang turns French at the server's welcome; the
+// statuses and an error's words are French too.
+func TestWidgetFrenchInChromium(t *testing.T) {
+	var chatURL string
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><body><script src="%s/chat/widget.js" data-widget="website"></script></body></html>`, chatURL)
+	}))
+	defer page.Close()
+	r := newRig(t, func(c *Config) {
+		c.Widgets[0].Origins = []string{page.URL}
+		c.Language = func(context.Context) string { return "fr" }
+	})
+	chatURL = r.http.URL
+	browser := peertest.Chromium(t, 90*time.Second)
+	for _, target := range []string{chatURL + "/chat/start/website", page.URL} {
+		tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		defer cancel()
+		launcher := `document.querySelector("#sb-chat").lang === "fr" && document.querySelector(".sb-launcher").textContent === "Discutez avec nous"`
+		if err := chromedp.Do(tab, chromedp.Navigate(target)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](launcher, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("%s: no French launcher: %v", target, err)
+		}
+		// Nobody is available: the visitor may leave a message.
+		if err := chromedp.Do(tab,
+			chromedp.Click(chromedp.CSS(".sb-launcher")),
+			chromedp.SendKeys(chromedp.CSS(`.sb-form input[placeholder="Votre nom"]`), "Visiteur"),
+			chromedp.Click(chromedp.CSS(".sb-start")),
+		); err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		waitStatus(t, tab, "Personne n’est disponible pour discuter pour le moment.")
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(".sb-leave"))); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, tab, "Écrivez un message (4000 caractères au plus).")
+	}
 }
 
 func waitStatus(t *testing.T, tab context.Context, want string) {

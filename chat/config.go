@@ -94,6 +94,10 @@ type Config struct {
 	// WidgetPoll is how often WatchWidgets checks the configuration
 	// revision; 0 means 1s.
 	WidgetPoll time.Duration
+	// Language returns the language the widgets speak (the settings
+	// language; en or fr have texts, another is English); nil means "en".
+	// The start page and the welcome frame carry it to widget.js.
+	Language func(ctx context.Context) string
 	// Logger logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now returns the time; nil means time.Now.
@@ -150,6 +154,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Language == nil {
+		c.Language = func(context.Context) string { return "en" }
 	}
 }
 

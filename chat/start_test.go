@@ -19,7 +19,7 @@ func TestStartPage(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `<script src="../widget.js" data-widget="website" data-intent="x&#34;&gt;&lt;script&gt;">`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `<script src="../widget.js" data-widget="website" data-intent="x&#34;&gt;&lt;script&gt;" data-lang="en">`) {
 		t.Fatalf("start page: %d\n%s", resp.StatusCode, body)
 	}
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {

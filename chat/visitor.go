@@ -254,7 +254,7 @@ func (v *visitor) hello(ctx context.Context, f inFrame) error {
 		v.ss = ss
 	}
 	s.mu.Unlock()
-	welcome := map[string]any{"type": "welcome", "token": tok, "state": "form"}
+	welcome := map[string]any{"type": "welcome", "token": tok, "state": "form", "lang": s.cfg.Language(ctx)}
 	if ss != nil {
 		hist, err := s.history(ctx, ss.row.ID)
 		if err != nil {

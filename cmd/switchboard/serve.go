@@ -224,7 +224,7 @@ func serve(cmd *cobra.Command, rt config.Runtime, sipCfg sip.Config, webTLS tlsF
 		return err
 	}
 	chatSrv, err := chat.New(ctx, st, customers, dist, chat.Config{Widgets: widgets, AgentFromRequest: web.AgentFromRequest,
-		Logger: log.With("sub", "chat")})
+		Language: language, Logger: log.With("sub", "chat")})
 	if err != nil {
 		return err
 	}

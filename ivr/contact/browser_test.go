@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,35 +18,18 @@ import (
 // TestBrowser drives the contact page in headless Chromium: chat is
 // offered when an agent is available for chat, a callback form when none
 // is, and a submitted callback becomes a queued callback item with the
-// intent attached.
+// intent attached. Once the settings language is French, the page is.
 func TestBrowser(t *testing.T) {
-	chromium := peertest.Binary(t, "chromium")
 	live := &fakeLive{}
 	fn := &funnel{}
-	srv := httptest.NewServer(newTestHandler(live, fn, true))
+	h := newTestHandler(live, fn, true)
+	var lang atomic.Value
+	lang.Store("en")
+	h.cfg.Language = func(context.Context) string { return lang.Load().(string) }
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	profile := t.TempDir()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.WindowSize(390, 844), // a phone screen: the page is mobile-first
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
+	ctx := peertest.Chromium(t, 60*time.Second, chromedp.WindowSize(390, 844)) // a phone screen: the page is mobile-first
 
 	exists := func(sel string) bool {
 		t.Helper()
@@ -133,5 +117,20 @@ func TestBrowser(t *testing.T) {
 		if got := fn.count(c.node, c.step, c.choice); got != c.want {
 			t.Errorf("funnel %s %s %q = %d, want %d", c.node, c.step, c.choice, got, c.want)
 		}
+	}
+
+	// French settings: the flow without a language speaks French.
+	lang.Store("fr")
+	do(chromedp.Navigate(srv.URL+"/contact/main?n=support"), chromedp.WaitVisible(chromedp.CSS("#callback")))
+	if got := text("#callback h2"); got != "Nous vous rappelons" {
+		t.Fatalf("French callback heading = %q", got)
+	}
+	do(
+		chromedp.SendKeys(chromedp.CSS("#cb-number"), "+33 6 12 34 56 78"),
+		chromedp.Click(chromedp.CSS("#cb-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang + " " + document.querySelector("#done").textContent`)); got != "fr Nous vous rappellerons entre 09:00-12:00." {
+		t.Fatalf("French answer = %q", got)
 	}
 }
