@@ -6,7 +6,8 @@
 // nobody can take chats), and the agent side (an http.Handler with JSON and
 // a WebSocket: offers, accept and decline, several chats within the agent's
 // capacity, canned responses, transfer, close with disposition, the
-// customer's timeline beside each chat).
+// customer's timeline beside each chat). The widget and its start page
+// speak Config.Language (English or French; widget.js holds its words).
 //
 // Who serves which chat is the appliance's one distributor's decision
 // (package acd): each session is an acd.Chat work item, and the Server is

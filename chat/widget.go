@@ -7,6 +7,8 @@ import (
 
 // widgetJS is the embeddable widget: a page includes it with
 // <script src="https://APPLIANCE/chat/widget.js" data-widget="NAME"></script>.
+// It speaks Config.Language, which its welcome frame names; a page may add
+// data-lang="fr" so that the widget is French before that frame comes.
 //
 //go:embed widget.js
 var widgetJS []byte
