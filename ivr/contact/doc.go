@@ -6,5 +6,7 @@
 // visit to the phone menu, or a callback form (time window) and an email
 // form when the wait is long or no agent can chat. Forms carry a signed
 // per-page token (the page is public and sets no cookie) and are rate
-// limited per client address; every step is recorded in the funnel.
+// limited per client address; every step is recorded in the funnel. The
+// page speaks the flow's language, else the settings language (its own
+// words in English or French, text.go; the flow's titles as written).
 package contact
