@@ -460,9 +460,16 @@ func (c *call) ack(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
+// bye reads a BYE of either leg. A second BYE on a leg whose BYE was
+// already read (a new request, not a retransmission: those are answered
+// from the server's cache) finds the dialog ended: 481, as it would once
+// the call is gone.
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 	if c.legOf(req) {
-		c.callerBye.Store(true)
+		if !c.callerBye.CompareAndSwap(false, true) {
+			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			return
+		}
 		if err := c.a.ReadBye(req, tx); err != nil {
 			c.callerBye.Store(false)
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
@@ -474,7 +481,7 @@ func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Lock()
 	bl := c.bl
 	c.mu.Unlock()
-	if bl == nil || bl.ReadBye(req, tx) != nil {
+	if bl == nil || c.calleeBye.Load() || bl.ReadBye(req, tx) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
