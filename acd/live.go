@@ -271,34 +271,26 @@ func (d *Distributor) sizeOf(c Channel) int {
 // AgentsAvailable returns how many members of queue could take an item of
 // channel c now.
 func (d *Distributor) AgentsAvailable(queue string, c Channel) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	q := d.queues[queue]
-	if q == nil {
-		return 0
-	}
-	n := 0
 	size := d.sizeOf(c)
-	for _, m := range q.Members {
-		ra, ok := d.r.Agent(m)
-		if !ok || !ra.Available[c] {
-			continue
-		}
+	return d.countMembers(queue, c, func(ra route.Agent) bool {
 		capacity := ra.Capacity
 		if capacity == 0 {
 			capacity = 100
 		}
-		if ra.Used+size <= capacity && !((c == Voice || c == Callback) && ra.Voice) {
-			n++
-		}
-	}
-	return n
+		return ra.Used+size <= capacity && !((c == Voice || c == Callback) && ra.Voice)
+	})
 }
 
 // MembersAvailable returns how many members of queue are available for
 // channel c, busy or not: the agents who will serve its items of that
 // channel in turn (AgentsAvailable counts those free right now).
 func (d *Distributor) MembersAvailable(queue string, c Channel) int {
+	return d.countMembers(queue, c, func(route.Agent) bool { return true })
+}
+
+// countMembers counts the members of queue available for channel c for
+// whom also holds.
+func (d *Distributor) countMembers(queue string, c Channel, also func(route.Agent) bool) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	q := d.queues[queue]
@@ -307,7 +299,7 @@ func (d *Distributor) MembersAvailable(queue string, c Channel) int {
 	}
 	n := 0
 	for _, m := range q.Members {
-		if ra, ok := d.r.Agent(m); ok && ra.Available[c] {
+		if ra, ok := d.r.Agent(m); ok && ra.Available[c] && also(ra) {
 			n++
 		}
 	}

@@ -21,22 +21,8 @@ import (
 // browser starts a headless Chromium with its own profile; cancel stops it.
 func browser(t *testing.T, chromium string) (context.Context, context.CancelFunc) {
 	t.Helper()
-	profile := t.TempDir()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.WindowSize(1200, 900),
-	)
+		append(peertest.ChromiumOptions(chromium, t.TempDir()), chromedp.WindowSize(1200, 900))...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	return ctx, func() { cancelT(); cancelCtx(); cancelAlloc() }
