@@ -50,10 +50,7 @@ func BenchmarkRegister(b *testing.B) {
 // no RTP sent.
 func BenchmarkCall(b *testing.B) {
 	s := startServer(b, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller, callee := newPeer(b, s, "127.0.0.1"), newPeer(b, s, "127.0.0.1")
-	callee.user = "1002"
-	callee.register(ruri)
+	caller, callee := callPeers(b, s)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

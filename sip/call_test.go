@@ -140,11 +140,7 @@ func cdr(t *testing.T, s *Server, callID string) store.CDR {
 // answer reaches the caller, and each attempt leaves its CDR.
 func TestServerCallOutcomes(t *testing.T) {
 	s := startServer(t, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller := newPeer(t, s, "127.0.0.1")
-	callee := newPeer(t, s, "127.0.0.1")
-	callee.user = "1002"
-	callee.register(ruri)
+	caller, callee := callPeers(t, s)
 
 	t.Run("busy", func(t *testing.T) {
 		caller.t, callee.t = t, t
@@ -241,17 +237,8 @@ func anchored(t *testing.T, s *Server, msg string) {
 // and the CDR is closed as answered with the shutdown as its cause.
 func TestServerHoldAndShutdown(t *testing.T) {
 	s, stop := startStoppable(t, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller := newPeer(t, s, "127.0.0.1")
-	callee := newPeer(t, s, "127.0.0.1")
-	callee.user = "1002"
-	callee.register(ruri)
-
-	caller.call("1002", "live-call")
-	inv := callee.next("INVITE")
-	callee.send(callee.answer(inv, "sendrecv"))
-	callee.next("ACK")
-	ok := caller.final("2 INVITE")
+	caller, callee := callPeers(t, s)
+	ok := answeredCall(caller, callee, "live-call")
 	if status(ok) != "200 OK" {
 		t.Fatalf("caller got %q", status(ok))
 	}
@@ -354,17 +341,8 @@ func TestServerForksToEveryContact(t *testing.T) {
 // the same 200, and a BYE for no dialog gets 481.
 func TestServerByeRetransmission(t *testing.T) {
 	s := startServer(t, guard.Config{})
-	ruri := "sip:" + s.Addr().String()
-	caller := newPeer(t, s, "127.0.0.1")
-	callee := newPeer(t, s, "127.0.0.1")
-	callee.user = "1002"
-	callee.register(ruri)
-
-	caller.call("1002", "bye-retx")
-	inv := callee.next("INVITE")
-	callee.send(callee.answer(inv, "sendrecv"))
-	callee.next("ACK")
-	ok := caller.final("2 INVITE")
+	caller, callee := callPeers(t, s)
+	ok := answeredCall(caller, callee, "bye-retx")
 	caller.send(caller.inDialog("ACK", ok, 2, ""))
 	bye := caller.inDialog("BYE", ok, 3, "")
 	caller.send(bye)

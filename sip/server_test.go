@@ -104,6 +104,26 @@ func newPeer(t testing.TB, s *Server, localIP string) *peer {
 
 func (p *peer) local() string { return p.conn.LocalAddr().String() }
 
+// callPeers returns a caller (extension 1001) and a callee registered as
+// 1002 on s.
+func callPeers(t testing.TB, s *Server) (caller, callee *peer) {
+	t.Helper()
+	caller, callee = newPeer(t, s, "127.0.0.1"), newPeer(t, s, "127.0.0.1")
+	callee.user = "1002"
+	callee.register("sip:" + s.Addr().String())
+	return caller, callee
+}
+
+// answeredCall calls callee from caller as callID; the callee answers and
+// gets its ACK; it returns the caller's final response (not yet ACKed).
+func answeredCall(caller, callee *peer, callID string) string {
+	caller.call("1002", callID)
+	inv := callee.next("INVITE")
+	callee.send(callee.answer(inv, "sendrecv"))
+	callee.next("ACK")
+	return caller.final("2 INVITE")
+}
+
 // request builds a request with the mandatory headers; extra lines are
 // added before the blank line.
 func (p *peer) request(method, ruri, callID string, cseq int, extra ...string) string {

@@ -106,21 +106,15 @@ func (c *call) run(req *sip.Request, tx sip.ServerTransaction, callee string) {
 		c.reject(req, tx, 404, "Not Found", NotFound)
 		return
 	}
-	offer, err := media.ParseSDP(req.Body())
-	if err != nil {
-		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+	offer, ok := c.acceptA(req, tx)
+	if !ok {
 		return
 	}
-	a, err := b.dialogUA(req.Transport()).ReadInvite(req, tx)
-	if err != nil {
-		c.reject(req, tx, 400, "Bad Request", Failed)
-		return
-	}
-	c.a = a
-	b.track(c.aID, c)
 	defer b.untrack(c.aID)
+	a := c.a
 	a.Respond(100, "Trying", nil)
 
+	var err error
 	bindings := b.deps.Locate(callee)
 	if len(bindings) == 0 {
 		c.reject(req, tx, 480, "Temporarily Unavailable", Unavailable)
@@ -458,6 +452,25 @@ func (c *call) ack(req *sip.Request, tx sip.ServerTransaction) {
 	if c.legOf(req) {
 		c.a.ReadAck(req, tx)
 	}
+}
+
+// acceptA reads the caller's INVITE as leg A's dialog and lists the call
+// for its in-dialog requests; the caller of acceptA unlists it
+// (b.untrack(c.aID)) when it returns true. It refuses the INVITE — 488 for
+// an SDP offer it cannot read, 400 for a request the dialog layer refuses
+// — and returns false otherwise.
+func (c *call) acceptA(req *sip.Request, tx sip.ServerTransaction) (*media.Description, bool) {
+	offer, err := media.ParseSDP(req.Body())
+	if err != nil {
+		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+		return nil, false
+	}
+	if c.a, err = c.b.dialogUA(req.Transport()).ReadInvite(req, tx); err != nil {
+		c.reject(req, tx, 400, "Bad Request", Failed)
+		return nil, false
+	}
+	c.b.track(c.aID, c)
+	return offer, true
 }
 
 // bye reads a BYE of either leg. A second BYE on a leg whose BYE was

@@ -7,7 +7,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard-cc/switchboard/internal/store"
-	"github.com/switchboard-cc/switchboard/media"
 	"github.com/switchboard-cc/switchboard/sip/dialplan"
 	"github.com/switchboard-cc/switchboard/sip/trunk"
 )
@@ -68,17 +67,11 @@ func (c *call) runDestination(req *sip.Request, tx sip.ServerTransaction, in *In
 // returns (the appliance hangs up) or the caller hangs up (ctx ends).
 func (c *call) runAnswered(req *sip.Request, tx sip.ServerTransaction, in *InboundCall, what string, fn func(ctx context.Context) error) {
 	b := c.b
-	_, err := media.ParseSDP(req.Body())
-	if err != nil {
-		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+	if _, ok := c.acceptA(req, tx); !ok {
 		return
 	}
-	if c.a, err = b.dialogUA(req.Transport()).ReadInvite(req, tx); err != nil {
-		c.reject(req, tx, 400, "Bad Request", Failed)
-		return
-	}
-	b.track(c.aID, c)
 	defer b.untrack(c.aID)
+	var err error
 	if c.sessA, err = b.deps.Media.NewSession(); err != nil {
 		c.noMedia(req, tx, err)
 		return

@@ -88,18 +88,13 @@ func (c *call) refuse(req *sip.Request, tx sip.ServerTransaction, err error) {
 
 func (c *call) runOutbound(req *sip.Request, tx sip.ServerTransaction, plan dialplan.Plan, guarded *tollfraud.Call) {
 	b := c.b
-	offer, err := media.ParseSDP(req.Body())
-	if err != nil {
-		c.reject(req, tx, 488, "Not Acceptable Here", Failed)
+	offer, ok := c.acceptA(req, tx)
+	if !ok {
 		return
 	}
-	if c.a, err = b.dialogUA(req.Transport()).ReadInvite(req, tx); err != nil {
-		c.reject(req, tx, 400, "Bad Request", Failed)
-		return
-	}
-	b.track(c.aID, c)
 	defer b.untrack(c.aID)
 	c.a.Respond(100, "Trying", nil)
+	var err error
 	if c.sessA, err = b.deps.Media.NewSession(); err != nil {
 		c.noMedia(req, tx, err)
 		return
