@@ -4,7 +4,9 @@
 // CPUs), so this process's CPU is the relay's alone: pin it to one core
 // with taskset, and the CPU per call is a share of that core. The phones
 // first run alone (the latency floor), then each of -repeat rounds runs
-// the bare forwarder, media.Bridge, and both side by side (half the calls
+// the bare forwarder, on Linux the floor forwarder (the cheapest
+// per-packet forwarder we know how to write: epoll, recvmmsg, no Go
+// scheduler per packet), media.Bridge, and both side by side (half the calls
 // each, at the same time, so that both meet the same load on a shared
 // machine); each run prints CPU per call, loss and latency (a timestamp in
 // the payload at the sender, read at the receiver, in buckets of 20 µs),
@@ -291,7 +293,7 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		return fmt.Errorf("phones only: %w", err)
 	}
 	show("phones only", 0, figuresOf(res, calls))
-	var bares, engines, sideBares, sideEngines []figures
+	var bares, floors, engines, sideBares, sideEngines []figures
 	for round := 1; round <= repeat; round++ {
 		res, err := run(&bare{}, calls, warmup, window, phonesCPUs)
 		if err != nil {
@@ -299,6 +301,15 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		}
 		b := figuresOf(res, calls)
 		show("bare forwarder", round, b)
+		if fl := newFloor(); fl != nil {
+			res, err := run(fl, calls, warmup, window, phonesCPUs)
+			if err != nil {
+				return fmt.Errorf("floor forwarder: %w", err)
+			}
+			f := figuresOf(res, calls)
+			show("floor forwarder", round, f)
+			floors = append(floors, f)
+		}
 		if prof != nil && round == 1 {
 			pprof.StartCPUProfile(prof)
 		}
@@ -323,7 +334,7 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: engine", round, "-", se.pps, "-", se.loss, us(se.p50), us(se.p99), loadavg())
 		sideBares, sideEngines = append(sideBares, sb), append(sideEngines, se)
 	}
-	summarize(bares, engines, sideBares, sideEngines)
+	summarize(bares, floors, engines, sideBares, sideEngines)
 	return nil
 }
 
@@ -342,7 +353,7 @@ func groupFigures(g groupResult, window time.Duration) figures {
 // rounds; ratios and added latencies are taken within a round, the latter
 // both between the bare and the engine runs and between the two halves of
 // the side by side run, which met the same load.
-func summarize(bare, engine, sideBare, sideEngine []figures) {
+func summarize(bare, floor, engine, sideBare, sideEngine []figures) {
 	pick := func(fs []figures, get func(figures) float64) []float64 {
 		out := make([]float64, len(fs))
 		for i, f := range fs {
@@ -391,6 +402,9 @@ func summarize(bare, engine, sideBare, sideEngine []figures) {
 	}
 	fmt.Printf("summary over %d rounds (best = lowest):\n", len(bare))
 	line("bare forwarder CPU/call", "%", "", pick(bare, func(f figures) float64 { return f.perCall }))
+	if len(floor) > 0 {
+		line("floor forwarder CPU/call", "%", "", pick(floor, func(f figures) float64 { return f.perCall }))
+	}
 	line("media engine CPU/call", "%", "(target ≤ 0.075% of the pinned core)", pick(engine, func(f figures) float64 { return f.perCall }))
 	// A starved generator sends fewer than 100 packets/s a call: the CPU
 	// per packet, times 100, is the CPU per call at the full rate.
@@ -398,6 +412,9 @@ func summarize(bare, engine, sideBare, sideEngine []figures) {
 	line("bare CPU/call at 100 pkt/s", "%", "", pick(bare, atFullRate))
 	line("engine CPU/call at 100 pkt/s", "%", "(target ≤ 0.075%)", pick(engine, atFullRate))
 	line("engine/bare CPU per packet", "×", "(target ≤ 1.5)", paired(func(f figures) float64 { return f.perPkt }, ratio))
+	if len(floor) > 0 {
+		line("engine/floor CPU per packet", "×", "", pairedOf(engine, floor, func(f figures) float64 { return f.perPkt }, ratio))
+	}
 	line("bare forwarder loss", "%", "", pick(bare, func(f figures) float64 { return f.loss }))
 	line("media engine loss", "%", "(target < 0.1%)", pick(engine, func(f figures) float64 { return f.loss }))
 	p50 := func(f figures) float64 { return float64(f.p50.Microseconds()) }
