@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboard-cc/switchboard/test/load/loadinfo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -233,9 +234,9 @@ func drain(ls map[string]*latencies) {
 func measure(t *testing.T, s *server, r *result, dir string, run func() error) {
 	t.Helper()
 	ctx := t.Context()
-	r.loadStart = loadavg()
+	r.loadStart = loadinfo.Loadavg()
 	before := s.stats(ctx)
-	gen := cpuTime()
+	gen := loadinfo.CPUTime()
 	start := time.Now()
 	var profiled func()
 	if dir != "" {
@@ -247,8 +248,8 @@ func measure(t *testing.T, s *server, r *result, dir string, run func() error) {
 	drain(r.lat)
 	r.window = time.Since(start)
 	r.cpu = s.stats(ctx).CPU - before.CPU
-	r.genCPU = cpuTime() - gen
-	r.loadEnd = loadavg()
+	r.genCPU = loadinfo.CPUTime() - gen
+	r.loadEnd = loadinfo.Loadavg()
 	if profiled != nil {
 		profiled()
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/test/load/loadinfo"
 )
 
 // The server process of TestChatLoad is the test binary run again with
@@ -43,13 +43,6 @@ type serverStats struct {
 	Heap, Stack int64
 	Goroutines  int
 	CPU         time.Duration
-}
-
-// cpuTime returns the CPU this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // serveLoad is the server process: it serves mode on 127.0.0.1:0, prints
@@ -83,7 +76,7 @@ func serveLoad(t *testing.T, mode string, conns int) {
 		runtime.ReadMemStats(&m)
 		json.NewEncoder(w).Encode(serverStats{
 			Heap: int64(m.HeapInuse) - int64(before.HeapInuse), Stack: int64(m.StackInuse) - int64(before.StackInuse),
-			Goroutines: runtime.NumGoroutine(), CPU: cpuTime(),
+			Goroutines: runtime.NumGoroutine(), CPU: loadinfo.CPUTime(),
 		})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -281,12 +281,3 @@ func (s *server) profile(ctx context.Context, dir string, d time.Duration) func(
 		s.t.Logf("server profiles in %s: go tool pprof -top %s", dir, filepath.Join(dir, "cpu.pprof"))
 	}
 }
-
-// loadavg returns the one-minute load average.
-func loadavg() string {
-	var si unix.Sysinfo_t
-	if err := unix.Sysinfo(&si); err != nil {
-		return "?"
-	}
-	return fmt.Sprintf("%.2f", float64(si.Loads[0])/(1<<unix.SI_LOAD_SHIFT))
-}

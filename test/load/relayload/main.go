@@ -29,9 +29,9 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/test/load/loadinfo"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -51,12 +51,6 @@ type result struct {
 type groupResult struct {
 	sent, got uint64
 	p50, p99  time.Duration
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // run starts a phones process, places its calls through r and measures.
@@ -120,9 +114,9 @@ func run(r relay, calls int, warmup, window time.Duration, phonesCPUs string) (r
 		}
 		switch rep.Event {
 		case "measuring":
-			startCPU, start = cpuTime(), time.Now()
+			startCPU, start = loadinfo.CPUTime(), time.Now()
 		case "stopped":
-			res.cpu, res.window = cpuTime()-startCPU, time.Since(start)
+			res.cpu, res.window = loadinfo.CPUTime()-startCPU, time.Since(start)
 		case "done":
 			if rep.Window > 0 {
 				res.cpu, res.window = rep.CPU, rep.Window
@@ -148,20 +142,6 @@ func percentile(hist []uint64, total uint64, q float64) time.Duration {
 		}
 	}
 	return maxLatency + bucket
-}
-
-// loadavg returns the machine's 1-minute load average, as /proc/loadavg
-// says ("?" where there is none).
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return "?"
-	}
-	return f[0]
 }
 
 // figures are one run's numbers as reported.
@@ -194,21 +174,6 @@ func bestMedian(xs []float64) (float64, float64) {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[0], s[len(s)/2]
-}
-
-// cpusOf returns the CPUs this process may run on, as the kernel lists
-// them ("?" where it does not say).
-func cpusOf() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "?"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "?"
 }
 
 func main() {
@@ -257,11 +222,11 @@ func measureIdle(calls int, window time.Duration, portMin int) error {
 		}
 	}
 	time.Sleep(time.Second)
-	cpu, start := cpuTime(), time.Now()
+	cpu, start := loadinfo.CPUTime(), time.Now()
 	time.Sleep(window)
-	used, took := cpuTime()-cpu, time.Since(start)
+	used, took := loadinfo.CPUTime()-cpu, time.Since(start)
 	fmt.Printf("relayload -idle: %d silent bridged calls on CPUs %s (GOMAXPROCS %d): %v CPU in %v, %.3f%% of a core; load average %s\n",
-		calls, cpusOf(), runtime.GOMAXPROCS(0), used, took.Round(time.Millisecond), 100*float64(used)/float64(took), loadavg())
+		calls, loadinfo.CPUs(), runtime.GOMAXPROCS(0), used, took.Round(time.Millisecond), 100*float64(used)/float64(took), loadinfo.Loadavg())
 	return nil
 }
 
@@ -281,12 +246,12 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 		defer prof.Close()
 	}
 	fmt.Printf("relayload: %d calls, 2×50 packets/s each, %v measured per run, %d runs each; relay process on CPUs %s (GOMAXPROCS %d), phones on %q; load average %s\n",
-		calls, window, repeat, cpusOf(), runtime.GOMAXPROCS(0), phonesCPUs, loadavg())
+		calls, window, repeat, loadinfo.CPUs(), runtime.GOMAXPROCS(0), phonesCPUs, loadinfo.Loadavg())
 	fmt.Println("CPU/call: the relay process's CPU per call as a share of one core; µs/pkt: its CPU per packet;")
 	fmt.Println("latency: send timestamp in the payload to receipt at the other phone, µs; added: engine minus the bare forwarder of the same round")
 	fmt.Printf("%-15s %5s %10s %9s %8s %9s %8s %8s %6s\n", "run", "round", "CPU/call", "pkt/s", "µs/pkt", "loss", "p50", "p99", "load")
 	show := func(name string, round int, f figures) {
-		fmt.Printf("%-15s %5d %9.4f%% %9.0f %8.2f %8.3f%% %8s %8s %6s\n", name, round, f.perCall, f.pps, f.perPkt, f.loss, us(f.p50), us(f.p99), loadavg())
+		fmt.Printf("%-15s %5d %9.4f%% %9.0f %8.2f %8.3f%% %8s %8s %6s\n", name, round, f.perCall, f.pps, f.perPkt, f.loss, us(f.p50), us(f.p99), loadinfo.Loadavg())
 	}
 	res, err := run(direct{}, calls, warmup, window, phonesCPUs)
 	if err != nil {
@@ -330,8 +295,8 @@ func measure(calls, repeat int, warmup, window time.Duration, portMin int, phone
 			return fmt.Errorf("side by side: %d groups reported, want 2", len(res.groups))
 		}
 		sb, se := groupFigures(res.groups[0], res.window), groupFigures(res.groups[1], res.window)
-		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: bare", round, "-", sb.pps, "-", sb.loss, us(sb.p50), us(sb.p99), loadavg())
-		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: engine", round, "-", se.pps, "-", se.loss, us(se.p50), us(se.p99), loadavg())
+		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: bare", round, "-", sb.pps, "-", sb.loss, us(sb.p50), us(sb.p99), loadinfo.Loadavg())
+		fmt.Printf("%-15s %5d %10s %9.0f %8s %8.3f%% %8s %8s %6s\n", "side: engine", round, "-", se.pps, "-", se.loss, us(se.p50), us(se.p99), loadinfo.Loadavg())
 		sideBares, sideEngines = append(sideBares, sb), append(sideEngines, se)
 	}
 	summarize(bares, floors, engines, sideBares, sideEngines)
@@ -426,5 +391,5 @@ func summarize(bare, floor, engine, sideBare, sideEngine []figures) {
 	line("side engine loss", "%", "(target < 0.1%)", pick(sideEngine, func(f figures) float64 { return f.loss }))
 	line("side added latency p50", "µs", "", pairedOf(sideEngine, sideBare, p50, minus))
 	line("side added latency p99", "µs", "(target < 1000 µs)", pairedOf(sideEngine, sideBare, p99, minus))
-	fmt.Printf("load average at the end: %s (latencies in buckets of %v, past %v read as %v)\n", loadavg(), bucket, maxLatency, maxLatency+bucket)
+	fmt.Printf("load average at the end: %s (latencies in buckets of %v, past %v read as %v)\n", loadinfo.Loadavg(), bucket, maxLatency, maxLatency+bucket)
 }
