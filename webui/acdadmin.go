@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -189,18 +188,14 @@ func (s *Server) deleteQueue(ctx context.Context, name string) error {
 }
 
 // decodeEntry reads one agents: or queues: entry from a JSON (or YAML)
-// body, durations written as in the file ("15s"), refusing unknown fields.
+// body, durations written as in the file ("15s"), refusing unknown fields
+// and trailing data; the error names the field at fault (see decodeYAML).
 func decodeEntry(r io.Reader, v any) error {
 	body, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(body))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	return nil
+	return decodeYAML(body, v)
 }
 
 // entryJSON renders an agents: or queues: entry as the file writes it
@@ -347,7 +342,17 @@ func (s *Server) apiPutEntry(w http.ResponseWriter, r *http.Request, entry any, 
 // decodeEntry); a bad body is answered 400 and false returned.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := decodeEntry(r.Body, v); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad body", Errors: []fieldError{{Path: "(body)", Msg: err.Error()}}})
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", tooBig.Limit))
+			return false
+		}
+		fe := fieldError{Path: "(body)", Msg: err.Error()}
+		var be *bodyError
+		if errors.As(err, &be) && be.path != "" {
+			fe = fieldError{Path: be.path, Msg: be.err.Error()}
+		}
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad body", Errors: []fieldError{fe}})
 		return false
 	}
 	return true

@@ -38,8 +38,12 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Label string `json:"label"`
 	}
-	if err := readJSON(r, &in); err != nil || in.Label == "" || len(in.Label) > 64 {
-		writeError(w, http.StatusBadRequest, "body must be {\"label\": \"1 to 64 characters\"}")
+	if err := readJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+		return
+	}
+	if in.Label == "" || len(in.Label) > 64 {
+		writeError(w, http.StatusBadRequest, "label: 1 to 64 characters")
 		return
 	}
 	p, _ := auth.FromContext(r.Context())

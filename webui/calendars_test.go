@@ -89,7 +89,7 @@ func TestCalendarsAPI(t *testing.T) {
 		{"hours backwards", "PUT", "/api/v1/calendars/shop", `{"hours":{"mon":"18:00-09:00"}}`, 422, "hours", "ends before it starts"},
 		{"bad holiday", "PUT", "/api/v1/calendars/shop", `{"holidays":["25/12/2026"]}`, 422, "holidays", ""},
 		{"bad exception", "PUT", "/api/v1/calendars/shop", `{"exceptions":{"2026-12-24":"morning"}}`, 422, "exceptions.2026-12-24", ""},
-		{"unknown field", "PUT", "/api/v1/calendars/shop", `{"opens":"9"}`, 400, "(body)", ""},
+		{"unknown field", "PUT", "/api/v1/calendars/shop", `{"opens":"9"}`, 400, "opens", ""},
 		{"bad name", "PUT", "/api/v1/calendars/Shop!", `{}`, 422, "name", ""},
 		{"create", "PUT", "/api/v1/calendars/shop", `{"timezone":"America/New_York","hours":{"mon-sat":"10:00-19:00"},"holidays":["2026-12-25"],"exceptions":{"2026-12-24":"10:00-14:00"}}`, 201, "", ""},
 		{"change", "PUT", "/api/v1/calendars/shop", `{"name":"shop","timezone":"America/New_York","hours":{"mon-fri":"10:00-19:00"}}`, 200, "", ""},

@@ -57,7 +57,7 @@ func TestMailboxesAPI(t *testing.T) {
 		{"smtp without from", "PUT", "/api/v1/mailboxes/support", `{"imap":"imaps://u@mail.example.com","smtp":"smtps://u@mail.example.com","queue":"support"}`, 422, "from", ""},
 		{"unknown queue", "PUT", "/api/v1/mailboxes/support", `{"imap":"imaps://u@mail.example.com","queue":"sales"}`, 422, "queue", ""},
 		{"short poll", "PUT", "/api/v1/mailboxes/support", `{"imap":"imaps://u@mail.example.com","queue":"support","poll_interval":"10ms"}`, 422, "poll_interval", ""},
-		{"unknown field", "PUT", "/api/v1/mailboxes/support", `{"password":"x"}`, 400, "(body)", ""},
+		{"unknown field", "PUT", "/api/v1/mailboxes/support", `{"password":"x"}`, 400, "password", ""},
 		{"create", "PUT", "/api/v1/mailboxes/support", `{"imap":"imaps://help@mail.example.com/INBOX","imap_password":"` + imapSecret + `",
 			"smtp":"smtps://help:` + smtpSecret + `@mail.example.com","from":"help@example.com","queue":"support","acknowledge":true}`, 201, "", ""},
 		{"change keeps passwords", "PUT", "/api/v1/mailboxes/support", `{"imap":"imaps://help@mail.example.com/INBOX","smtp":"smtps://help@mail.example.com",

@@ -20,7 +20,7 @@ func TestWidgetsAPI(t *testing.T) {
 		{"bad origin", "PUT", "/api/v1/widgets/shop", `{"queue":"support","origins":["https://shop.example.com/page"]}`, 422, "origins[0]", ""},
 		{"no queue", "PUT", "/api/v1/widgets/shop", `{"origins":["https://shop.example.com"]}`, 422, "queue", ""},
 		{"unknown queue", "PUT", "/api/v1/widgets/shop", `{"queue":"sales","origins":["https://shop.example.com"]}`, 422, "queue", ""},
-		{"unknown field", "PUT", "/api/v1/widgets/shop", `{"greeting":"hi"}`, 400, "(body)", ""},
+		{"unknown field", "PUT", "/api/v1/widgets/shop", `{"greeting":"hi"}`, 400, "greeting", ""},
 		{"bad name", "PUT", "/api/v1/widgets/Shop", `{"queue":"support","origins":["https://shop.example.com"]}`, 422, "name", ""},
 		{"create", "PUT", "/api/v1/widgets/shop", `{"queue":"support","origins":["https://shop.example.com","http://localhost:3000"]}`, 201, "", ""},
 		{"change", "PUT", "/api/v1/widgets/shop", `{"queue":"backoffice","origins":["https://shop.example.com"]}`, 200, "", ""},

@@ -1,0 +1,222 @@
+package webui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-cc/switchboard/internal/config"
+	"github.com/switchboard-cc/switchboard/webui/auth"
+)
+
+// apiOperation is one route of openapi.json.
+type apiOperation struct {
+	method, path string
+	// props are the JSON body's top-level properties and their types;
+	// nil when the route takes no JSON body.
+	props map[string]string
+	json  bool // the body is JSON
+	list  bool // the body is a list of such objects
+}
+
+// openAPIOperations reads every operation of the embedded openapi.json,
+// resolving the body schemas' references.
+func openAPIOperations(t *testing.T) []apiOperation {
+	t.Helper()
+	b, err := assets.ReadFile("assets/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type schema struct {
+		Ref        string             `json:"$ref"`
+		Type       any                `json:"type"`
+		Properties map[string]*schema `json:"properties"`
+		Items      *schema            `json:"items"`
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody *struct {
+				Content map[string]struct {
+					Schema *schema `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]*schema `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(s *schema) *schema {
+		for s != nil && s.Ref != "" {
+			s = doc.Components.Schemas[strings.TrimPrefix(s.Ref, "#/components/schemas/")]
+		}
+		return s
+	}
+	var ops []apiOperation
+	for p, methods := range doc.Paths {
+		for m, op := range methods {
+			o := apiOperation{method: strings.ToUpper(m), path: "/api/v1" + p}
+			if op.RequestBody != nil {
+				if c, ok := op.RequestBody.Content["application/json"]; ok {
+					o.json = true
+					o.props = map[string]string{}
+					s := resolve(c.Schema)
+					if s != nil && s.Items != nil {
+						o.list, s = true, resolve(s.Items)
+					}
+					if s != nil {
+						for name, ps := range s.Properties {
+							o.props[name] = fmt.Sprint(resolve(ps).Type)
+						}
+					}
+				}
+			}
+			ops = append(ops, o)
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].path+ops[i].method < ops[j].path+ops[j].method })
+	return ops
+}
+
+// hostileFixture is a panel with every optional part configured (live
+// distributor, customers, mail, supervision, recordings), so that every
+// route reaches its handler, and an admin session.
+func hostileFixture(t *testing.T) (*fixture, session) {
+	t.Helper()
+	f, _, _ := emailFixture(t)
+	f.s.cfg.Supervisor = &fakeSupervisor{}
+	f.s.cfg.Recordings = t.TempDir()
+	return f, f.login(t, "root", auth.RoleAdmin)
+}
+
+// wrongValue is a JSON value of another type than typ.
+func wrongValue(typ string) string {
+	switch typ {
+	case "string":
+		return `{"nested": [1, 2]}`
+	case "array":
+		return `"not a list"`
+	case "object":
+		return `[true]`
+	default: // integer, number, boolean
+		return `"not a number"`
+	}
+}
+
+// fillPath puts v in every {parameter} of an OpenAPI path.
+func fillPath(path, v string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			return b.String() + path
+		}
+		j := strings.IndexByte(path[i:], '}')
+		b.WriteString(path[:i] + v)
+		path = path[i+j+1:]
+	}
+}
+
+// TestAPIHostileBodies walks every route of openapi.json with hostile JSON
+// bodies: each is refused with 400 or 422 (never a 5xx, a panic or a
+// success) and, where one field is at fault, the answer names it.
+func TestAPIHostileBodies(t *testing.T) {
+	f, admin := hostileFixture(t)
+	for _, op := range openAPIOperations(t) {
+		if !op.json {
+			continue
+		}
+		path := fillPath(op.path, "7")
+		type hostile struct {
+			name, body, field string
+		}
+		cases := []hostile{
+			{"truncated", `{"a": `, ""},
+			{"not an object", `"just a string"`, ""},
+			{"number", `12`, ""},
+			{"trailing data", `{} {}`, ""},
+			{"unknown field", `{"zz_unknown_field": 1}`, "zz_unknown_field"},
+			{"invalid UTF-8", "{\"x\": \"\xff\xfe\"}", ""},
+			{"deep nesting", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), ""},
+		}
+		for name, typ := range op.props {
+			cases = append(cases, hostile{"wrong type " + name, fmt.Sprintf(`{%q: %s}`, name, wrongValue(typ)), name})
+		}
+		if op.list {
+			for i, c := range cases[4:] { // the object's cases, as the second item
+				cases[4+i].body = "[{}, " + c.body + "]"
+			}
+		}
+		for _, c := range cases {
+			t.Run(op.method+" "+op.path+"/"+c.name, func(t *testing.T) {
+				w := f.do(t, admin, op.method, path, "application/json", c.body, true)
+				if w.Code != http.StatusBadRequest && w.Code != http.StatusUnprocessableEntity && w.Code != http.StatusNotFound {
+					t.Fatalf("status %d, want 400 or 422: %s", w.Code, w.Body)
+				}
+				var e apiError
+				if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" {
+					t.Fatalf("answer is not a JSON error: %q", w.Body)
+				}
+				if c.field != "" && w.Code != http.StatusNotFound && !strings.Contains(w.Body.String(), c.field) {
+					t.Errorf("the error does not name %q: %s", c.field, w.Body)
+				}
+			})
+		}
+	}
+}
+
+// TestAPIHostileParameters walks every route of openapi.json with path
+// parameters that are not what they should be (not numbers, traversal,
+// encoded traversal, NUL, huge): none is answered 5xx, and none but a
+// plain name succeeds.
+func TestAPIHostileParameters(t *testing.T) {
+	f, admin := hostileFixture(t)
+	for _, op := range openAPIOperations(t) {
+		if !strings.Contains(op.path, "{") {
+			continue
+		}
+		for _, v := range []string{"abc", "-1", "0", "99999999999999999999999", "..", "%2e%2e", "..%2f..%2fetc%2fpasswd", "%00", "%2fetc%2fpasswd", strings.Repeat("x", 5000)} {
+			t.Run(op.method+" "+op.path+"/"+v[:min(len(v), 24)], func(t *testing.T) {
+				w := f.do(t, admin, op.method, fillPath(op.path, v), "application/json", `{}`, true)
+				odd := strings.ContainsAny(v, ".%") || len(v) > 1000
+				if w.Code >= 500 || (odd && w.Code < 300) {
+					t.Fatalf("status %d: %.300s", w.Code, w.Body)
+				}
+			})
+		}
+	}
+}
+
+// TestDecodeEntryNamesTheField: a body that does not fit is refused with
+// the path of the value at fault, however deep.
+func TestDecodeEntryNamesTheField(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, path string
+		v                any
+	}{
+		{"nested duration", `{"members": ["a"], "overflow": {"after": "soon"}}`, "overflow.after", &config.Queue{}},
+		{"map value", `{"skills": {"french": "fluent"}}`, "skills.french", &config.Agent{}},
+		{"list item", `{"outbound": [{"pattern": "0X."}, {"strip": [1]}]}`, "outbound[1].strip", &config.Routes{}},
+		{"list body", `[{}, {"max_concurrent": "many"}]`, "[1].max_concurrent", &[]config.Permission{}},
+		{"unknown field", `{"capacity": 100, "colour": "red"}`, "colour", &config.Agent{}},
+		{"trailing data", `{} {}`, "", &config.Agent{}},
+		{"syntax", `{"capacity": `, "", &config.Agent{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := decodeEntry(strings.NewReader(tc.body), tc.v)
+			var be *bodyError
+			if !errors.As(err, &be) {
+				t.Fatalf("error %v, want a bodyError", err)
+			}
+			if be.path != tc.path {
+				t.Errorf("path %q, want %q (%v)", be.path, tc.path, err)
+			}
+		})
+	}
+}
