@@ -353,7 +353,7 @@ func TestConversation(t *testing.T) {
 	r := newRig(t, nil)
 	ctx := context.Background()
 	// The customer emailed this morning from the address they give in the form.
-	mailer, err := r.dir.Resolve(ctx, customer.Identity{Kind: customer.Email, Value: "marie@example.com"}, "Marie")
+	mailer, err := r.dir.Resolve(ctx, customer.Identity{Kind: customer.Email, Value: "marie@example.com"}, "Marie", customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestConversation(t *testing.T) {
 	a.expectState(StateClosed)
 	v.expectState(StateClosed)
 	// The call from the number given in the chat pops the chat and the email.
-	caller, err := r.dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "")
+	caller, err := r.dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "", customer.Verified)
 	if err != nil || caller.ID != mailer.ID {
 		t.Fatalf("caller %+v, %v; want customer %d", caller, err, mailer.ID)
 	}

@@ -358,18 +358,19 @@ func (v *visitor) unavailable(reason string) {
 	v.reply(map[string]any{"type": "unavailable", "reason": reason, "options": opts})
 }
 
-// resolve finds the customer of the visitor token and links the email and
-// phone of the form to them, normalising f's fields.
+// resolve finds the customer of the visitor token (verified: it is the
+// visitor's own) and links the email and phone of the form to them as typed
+// (unconfirmed: anyone can type anyone's address), normalising f's fields.
 func (v *visitor) resolve(ctx context.Context, f *inFrame) error {
 	if v.s.dir == nil {
 		return nil
 	}
-	c, err := v.s.dir.Resolve(ctx, customer.Identity{Kind: customer.Chat, Value: v.token}, f.Name)
+	c, err := v.s.dir.Resolve(ctx, customer.Identity{Kind: customer.Chat, Value: v.token}, f.Name, customer.Verified)
 	if err != nil {
 		return err
 	}
 	if f.Email != "" {
-		if c, err = v.s.dir.Link(ctx, c.ID, customer.Identity{Kind: customer.Email, Value: f.Email}); err != nil {
+		if c, err = v.s.dir.Link(ctx, c.ID, customer.Identity{Kind: customer.Email, Value: f.Email}, customer.Typed); err != nil {
 			return err
 		}
 		f.Email, _ = customer.NormalizeEmail(f.Email)
@@ -379,7 +380,7 @@ func (v *visitor) resolve(ctx context.Context, f *inFrame) error {
 		if err != nil {
 			return err
 		}
-		if c, err = v.s.dir.Link(ctx, c.ID, n); err != nil {
+		if c, err = v.s.dir.Link(ctx, c.ID, n, customer.Typed); err != nil {
 			return err
 		}
 		f.Phone = n.Value

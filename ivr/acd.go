@@ -99,7 +99,7 @@ func (l distributorLive) KnownCaller(ctx context.Context, from string) (bool, er
 		return false, err
 	}
 	for _, c := range found {
-		if slices.Contains(c.Identities, id) {
+		if c.Has(id) {
 			return true, nil
 		}
 	}
@@ -141,7 +141,13 @@ func (l distributorLive) Submit(ctx context.Context, it Item) (string, error) {
 	maps.DeleteFunc(c, func(_, v string) bool { return v == "" })
 	var cid int64
 	if l.customers != nil {
-		cu, err := l.customers.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: number}, it.Name)
+		// The caller ID of a voice callback or voicemail is verified; a
+		// number typed on the contact page is not.
+		src := customer.Typed
+		if it.Context.Face == Voice && number == it.Context.From {
+			src = customer.Verified
+		}
+		cu, err := l.customers.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: number}, it.Name, src)
 		if err != nil {
 			return "", fmt.Errorf("ivr: submit %s to queue %s: number %q: %w", it.Channel, it.Queue, number, err)
 		}

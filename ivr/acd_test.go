@@ -50,7 +50,7 @@ func TestDistributorLive(t *testing.T) {
 		})
 	}
 
-	if _, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Carol"); err != nil {
+	if _, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Carol", customer.Verified); err != nil {
 		t.Fatal(err)
 	}
 	for from, want := range map[string]bool{"0612345678": true, "+33612345678": true, "0699999999": false, "carol@example.com": false, "not a number": false} {

@@ -24,9 +24,15 @@ var _ Customers = directory{}
 // directory d.
 func CustomerDirectory(d *customer.Directory) Customers { return directory{d} }
 
-// ResolveEmail returns the customer owning addr, creating one named name.
-func (c directory) ResolveEmail(ctx context.Context, addr, name string) (int64, error) {
-	cu, err := c.d.Resolve(ctx, customer.Identity{Kind: customer.Email, Value: addr}, name)
+// ResolveEmail returns the customer owning addr, creating one named name;
+// verified tells a received email's From from an address typed on the
+// contact page.
+func (c directory) ResolveEmail(ctx context.Context, addr, name string, verified bool) (int64, error) {
+	src := customer.Typed
+	if verified {
+		src = customer.Verified
+	}
+	cu, err := c.d.Resolve(ctx, customer.Identity{Kind: customer.Email, Value: addr}, name, src)
 	if err != nil {
 		return 0, fmt.Errorf("mail: resolve %s: %w", addr, err)
 	}

@@ -54,7 +54,9 @@ type Completer interface {
 // cross-channel timeline (internal/customer satisfies it through an
 // adapter).
 type Customers interface {
-	ResolveEmail(ctx context.Context, addr, name string) (customerID int64, err error)
+	// ResolveEmail returns the customer of a sender's address; verified is
+	// false for an address typed on the contact page (a web message).
+	ResolveEmail(ctx context.Context, addr, name string, verified bool) (customerID int64, err error)
 	// RecordEmail records (or updates) a conversation on the customer's
 	// timeline; addr is the customer's address in it.
 	RecordEmail(ctx context.Context, customerID, conversationID int64, direction, subject, addr string, at time.Time) error
@@ -349,7 +351,7 @@ func (s *Service) ingest(ctx context.Context, mb *mailbox, uidvalidity, uid uint
 	if res.Duplicate {
 		return true, nil
 	}
-	s.resolveCustomer(ctx, res, m, now)
+	s.resolveCustomer(ctx, res, m, uidvalidity != 0, now)
 	if res.NewConversation && mb.Acknowledge && mb.sender != nil && !m.Automated && !strings.EqualFold(m.FromAddr, mb.From) {
 		select {
 		case s.acks <- ack{mb: mb, conv: res.ConversationID, msg: &parse.Message{MessageID: m.MessageID, References: m.References, FromAddr: m.FromAddr, Subject: m.Subject}}:
@@ -360,14 +362,17 @@ func (s *Service) ingest(ctx context.Context, mb *mailbox, uidvalidity, uid uint
 	return false, nil
 }
 
-func (s *Service) resolveCustomer(ctx context.Context, res store.MailIngestResult, m *parse.Message, now time.Time) {
+// resolveCustomer resolves the sender of m to a customer and records the
+// conversation on their timeline; verified is false for a web message,
+// whose address the visitor typed.
+func (s *Service) resolveCustomer(ctx context.Context, res store.MailIngestResult, m *parse.Message, verified bool, now time.Time) {
 	if s.cfg.Customers == nil || !strings.Contains(m.FromAddr, "@") {
 		return
 	}
 	cid := res.CustomerID
 	if cid == 0 {
 		var err error
-		if cid, err = s.cfg.Customers.ResolveEmail(ctx, m.FromAddr, m.FromName); err != nil {
+		if cid, err = s.cfg.Customers.ResolveEmail(ctx, m.FromAddr, m.FromName, verified); err != nil {
 			s.log.Warn("mail: customer not resolved", "from", m.FromAddr, "err", err)
 			return
 		}

@@ -17,7 +17,7 @@ func TestConsoleScreenPop(t *testing.T) {
 	f, dir := customerFixture(t)
 	ctx := context.Background()
 	evil := `<script>alert(1)</script>`
-	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana "+evil)
+	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana "+evil, customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,11 +35,11 @@ func TestConsoleMergeAndSplit(t *testing.T) {
 	ctx := context.Background()
 	phone := customer.Identity{Kind: customer.Phone, Value: "+33612345678"}
 	email := customer.Identity{Kind: customer.Email, Value: "ana@example.com"}
-	a, err := dir.Resolve(ctx, phone, "Ana Lopez")
+	a, err := dir.Resolve(ctx, phone, "Ana Lopez", customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := dir.Resolve(ctx, email, "A. Lopez")
+	b, err := dir.Resolve(ctx, email, "A. Lopez", customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -182,7 +182,7 @@ func (s *Server) itemCustomer(ctx context.Context, it WorkItem) (*customer.Custo
 			return nil, err
 		}
 		for _, c := range found {
-			if slices.Contains(c.Identities, n) {
+			if c.Has(n) {
 				return &c, nil
 			}
 		}

@@ -38,11 +38,11 @@ func popFixture(t *testing.T) (*fixture, *acd.Distributor, customer.Customer) {
 	}
 	f.s.cfg.Customers = dir
 	ctx := t.Context()
-	ana, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana <i>Lopez</i>")
+	ana, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana <i>Lopez</i>", customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ana, err = dir.Link(ctx, ana.ID, customer.Identity{Kind: customer.Email, Value: "ana@example.com"}); err != nil {
+	if ana, err = dir.Link(ctx, ana.ID, customer.Identity{Kind: customer.Email, Value: "ana@example.com"}, customer.Verified); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)

@@ -48,12 +48,46 @@ type Identity struct {
 	Value string `json:"value"`
 }
 
+// Source tells how an identity reached a channel.
+type Source int
+
+// The sources of an identity. The zero Source is Typed.
+const (
+	// Typed: a visitor typed it in a form (the chat's pre-chat form, the
+	// contact page's callback and email forms). Anyone can type anyone's
+	// address, so it links to a customer unconfirmed.
+	Typed Source = iota
+	// Verified: it came through a channel that proves it: the From of a
+	// received email, a trunk or extension caller ID, the chat visitor
+	// token itself.
+	Verified
+)
+
+// Known is an identity of a customer and whether it is confirmed.
+type Known struct {
+	Identity
+	// Verified reports that the identity came through a verified channel,
+	// or was confirmed by an agent; false: it was typed by a visitor and
+	// what came through it may be someone else's.
+	Verified bool `json:"verified"`
+}
+
 // Customer is one person, with every identity known for them.
 type Customer struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	CreatedAt  time.Time  `json:"created_at"`
-	Identities []Identity `json:"identities"`
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	CreatedAt  time.Time `json:"created_at"`
+	Identities []Known   `json:"identities"`
+}
+
+// Has reports whether id (normalised) is an identity of c.
+func (c Customer) Has(id Identity) bool {
+	for _, k := range c.Identities {
+		if k.Identity == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Entry is one interaction on a customer's timeline.
@@ -77,6 +111,10 @@ type Entry struct {
 	// Via is the identity the interaction came through; split moves the
 	// entry with it. Optional.
 	Via Identity `json:"via,omitzero"`
+	// Unconfirmed reports, on a timeline read back, that Via is an identity
+	// of the customer that is not verified: the entry was reached only
+	// through what a visitor typed. Ignored by Record.
+	Unconfirmed bool `json:"unconfirmed"`
 }
 
 // Config tunes a Directory. The zero value is usable.
@@ -155,33 +193,64 @@ func NormalizeEmail(raw string) (string, error) {
 }
 
 // Resolve returns the customer owning id, creating one named name when the
-// identity is unknown. A known customer without a name takes name.
-func (d *Directory) Resolve(ctx context.Context, id Identity, name string) (Customer, error) {
-	n, err := d.Normalize(id)
+// identity is unknown. A known customer without a name takes name. src
+// tells where id came from: a new identity keeps it, and a Verified id
+// confirms a typed identity it finds (the customer emailed from the address
+// or called from the number they had typed).
+func (d *Directory) Resolve(ctx context.Context, id Identity, name string, src Source) (Customer, error) {
+	row, err := d.storeIdentity(id, src)
 	if err != nil {
 		return Customer{}, err
 	}
-	row, _, err := d.st.ResolveCustomer(ctx, store.IdentityRow{Kind: string(n.Kind), Value: n.Value}, clip(name, maxName), d.cfg.Now())
+	c, _, err := d.st.ResolveCustomer(ctx, row, clip(name, maxName), d.cfg.Now())
 	if err != nil {
 		return Customer{}, wrap("resolve", err)
 	}
-	return fromRow(row), nil
+	return fromRow(c), nil
 }
 
 // Link gives identity id to customer cid. When id belongs to another
 // customer they are the same person: the two are merged, the older record
-// surviving (lookups of the other reach it). It returns the customer after
-// the link.
-func (d *Directory) Link(ctx context.Context, cid int64, id Identity) (Customer, error) {
-	n, err := d.Normalize(id)
+// surviving (lookups of the other reach it). A Typed id that joins two
+// customers so is marked unverified, even if it was verified: only the
+// visitor says they are its owner, so the history that came through it is
+// shown unconfirmed until the owner uses a verified channel or an agent
+// confirms it. A Verified id confirms the identity. It returns the customer
+// after the link.
+func (d *Directory) Link(ctx context.Context, cid int64, id Identity, src Source) (Customer, error) {
+	row, err := d.storeIdentity(id, src)
 	if err != nil {
 		return Customer{}, err
 	}
-	row, err := d.st.LinkIdentity(ctx, cid, store.IdentityRow{Kind: string(n.Kind), Value: n.Value}, d.cfg.Now())
+	c, err := d.st.LinkIdentity(ctx, cid, row, d.cfg.Now())
 	if err != nil {
 		return Customer{}, wrap("link", err)
 	}
-	return fromRow(row), nil
+	return fromRow(c), nil
+}
+
+// Confirm marks identity id of customer cid verified (an agent checked it
+// by hand) and returns the customer. It returns ErrNotFound when id is not
+// an identity of that customer.
+func (d *Directory) Confirm(ctx context.Context, cid int64, id Identity) (Customer, error) {
+	row, err := d.storeIdentity(id, Verified)
+	if err != nil {
+		return Customer{}, err
+	}
+	c, err := d.st.ConfirmIdentity(ctx, cid, row)
+	if err != nil {
+		return Customer{}, wrap("confirm", err)
+	}
+	return fromRow(c), nil
+}
+
+// storeIdentity normalises id into the store's row, verified as src says.
+func (d *Directory) storeIdentity(id Identity, src Source) (store.IdentityRow, error) {
+	n, err := d.Normalize(id)
+	if err != nil {
+		return store.IdentityRow{}, err
+	}
+	return store.IdentityRow{Kind: string(n.Kind), Value: n.Value, Verified: src == Verified}, nil
 }
 
 // Merge moves every identity and timeline entry of customer from into
@@ -274,6 +343,7 @@ func (d *Directory) Timeline(ctx context.Context, cid int64, limit int) ([]Entry
 		out = append(out, Entry{
 			ID: r.ID, Channel: Channel(r.Channel), Kind: r.Kind, At: r.At, Summary: r.Summary,
 			Ref: r.Ref, Detail: r.Detail, Via: Identity{Kind(r.Identity.Kind), r.Identity.Value},
+			Unconfirmed: !r.Identity.Verified,
 		})
 	}
 	return out, nil
@@ -306,9 +376,9 @@ func (d *Directory) Search(ctx context.Context, q string, limit int) ([]Customer
 }
 
 func fromRow(r store.CustomerRow) Customer {
-	c := Customer{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, Identities: make([]Identity, 0, len(r.Identities))}
+	c := Customer{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, Identities: make([]Known, 0, len(r.Identities))}
 	for _, id := range r.Identities {
-		c.Identities = append(c.Identities, Identity{Kind(id.Kind), id.Value})
+		c.Identities = append(c.Identities, Known{Identity{Kind(id.Kind), id.Value}, id.Verified})
 	}
 	return c
 }

@@ -24,33 +24,24 @@ func newDirectory(t *testing.T) *Directory {
 	return d
 }
 
-func hasIdentity(c Customer, id Identity) bool {
-	for _, x := range c.Identities {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 func TestResolveNormalisesAndReuses(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	a, err := d.Resolve(ctx, Identity{Phone, "06 12 34 56 78"}, "")
+	a, err := d.Resolve(ctx, Identity{Phone, "06 12 34 56 78"}, "", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasIdentity(a, Identity{Phone, "+33612345678"}) {
+	if !a.Has(Identity{Phone, "+33612345678"}) {
 		t.Fatalf("identities %v: want +33612345678", a.Identities)
 	}
-	b, err := d.Resolve(ctx, Identity{Phone, "+33612345678"}, "Marie Dupont")
+	b, err := d.Resolve(ctx, Identity{Phone, "+33612345678"}, "Marie Dupont", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b.ID != a.ID || b.Name != "Marie Dupont" {
 		t.Fatalf("second resolve = %+v; want customer %d named by the hint", b, a.ID)
 	}
-	c, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Someone Else")
+	c, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Someone Else", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +49,7 @@ func TestResolveNormalisesAndReuses(t *testing.T) {
 		t.Fatalf("hint renamed a named customer: %q", c.Name)
 	}
 	for _, bad := range []Identity{{Phone, "not a number"}, {Email, "nope"}, {"fax", "1"}, {Chat, ""}} {
-		if _, err := d.Resolve(ctx, bad, ""); err == nil {
+		if _, err := d.Resolve(ctx, bad, "", Verified); err == nil {
 			t.Errorf("Resolve(%v) succeeded", bad)
 		}
 	}
@@ -67,14 +58,14 @@ func TestResolveNormalisesAndReuses(t *testing.T) {
 func TestLinkMergesMatchingCustomers(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	mail, err := d.Resolve(ctx, Identity{Email, "Marie <Marie@Example.com>"}, "Marie")
+	mail, err := d.Resolve(ctx, Identity{Email, "Marie <Marie@Example.com>"}, "Marie", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.Record(ctx, mail.ID, Entry{Channel: ChannelEmail, Kind: "email", Summary: "invoice question", Ref: "thread-1"}); err != nil {
 		t.Fatal(err)
 	}
-	chat, err := d.Resolve(ctx, Identity{Chat, "visitor-token"}, "")
+	chat, err := d.Resolve(ctx, Identity{Chat, "visitor-token"}, "", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,18 +76,18 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The visitor gives the same email in the pre-chat form: one person.
-	merged, err := d.Link(ctx, chat.ID, Identity{Email, "marie@example.com"})
+	merged, err := d.Link(ctx, chat.ID, Identity{Email, "marie@example.com"}, Typed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if merged.ID != mail.ID || merged.Name != "Marie" || !hasIdentity(merged, Identity{Email, "marie@example.com"}) || !hasIdentity(merged, Identity{Chat, "visitor-token"}) {
+	if merged.ID != mail.ID || merged.Name != "Marie" || !merged.Has(Identity{Email, "marie@example.com"}) || !merged.Has(Identity{Chat, "visitor-token"}) {
 		t.Fatalf("after link: %+v", merged)
 	}
 	// Later a call from the number given in the chat.
-	if _, err := d.Link(ctx, chat.ID, Identity{Phone, "06 12 34 56 78"}); err != nil {
+	if _, err := d.Link(ctx, chat.ID, Identity{Phone, "06 12 34 56 78"}, Typed); err != nil {
 		t.Fatal(err)
 	}
-	caller, err := d.Resolve(ctx, Identity{Phone, "+33612345678"}, "")
+	caller, err := d.Resolve(ctx, Identity{Phone, "+33612345678"}, "", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +107,7 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 		t.Fatalf("Get(merged id) = %+v, %v", old, err)
 	}
 	// Linking an identity it already owns changes nothing.
-	again, err := d.Link(ctx, chat.ID, Identity{Email, "MARIE@example.com"})
+	again, err := d.Link(ctx, chat.ID, Identity{Email, "MARIE@example.com"}, Typed)
 	if err != nil || again.ID != mail.ID || len(again.Identities) != 3 {
 		t.Fatalf("relink = %+v, %v", again, err)
 	}
@@ -125,8 +116,8 @@ func TestLinkMergesMatchingCustomers(t *testing.T) {
 func TestMergeAndSplit(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	a, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie")
-	b, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, "Paul")
+	a, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie", Verified)
+	b, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, "Paul", Verified)
 	if _, err := d.Record(ctx, a.ID, Entry{Channel: ChannelVoice, Kind: "call", Ref: "cdr-1", Via: Identity{Phone, "+33612345678"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +148,7 @@ func TestMergeAndSplit(t *testing.T) {
 	if tl, _ := d.Timeline(ctx, a.ID, 0); len(tl) != 1 || tl[0].Ref != "cdr-1" {
 		t.Fatalf("remaining timeline = %+v", tl)
 	}
-	if got, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, ""); got.ID != p.ID {
+	if got, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, "", Verified); got.ID != p.ID {
 		t.Fatalf("paul resolves to %d; want %d", got.ID, p.ID)
 	}
 	if _, err := d.Split(ctx, a.ID, []Identity{{Email, "paul@example.com"}}, ""); err == nil {
@@ -171,7 +162,7 @@ func TestMergeAndSplit(t *testing.T) {
 func TestTimelineNewestFirstAndUpsert(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	c, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie")
+	c, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie", Verified)
 	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	entries := []Entry{
 		{Channel: ChannelVoice, Kind: "call", At: base, Summary: "call", Ref: "cdr-7", Detail: map[string]string{"ivr_path": "main>support", "recording": "rec/7.wav"}},
@@ -219,9 +210,9 @@ func TestTimelineNewestFirstAndUpsert(t *testing.T) {
 func TestSearch(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	marie, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie Dupont")
-	paul, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, "Paul Martin")
-	anon, err := d.Resolve(ctx, Identity{Chat, "tok_1"}, "100% Anonymous")
+	marie, _ := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie Dupont", Verified)
+	paul, _ := d.Resolve(ctx, Identity{Email, "paul@example.com"}, "Paul Martin", Verified)
+	anon, err := d.Resolve(ctx, Identity{Chat, "tok_1"}, "100% Anonymous", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +265,7 @@ func TestConfigValidate(t *testing.T) {
 func TestReadsDoNotWaitForWriters(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	c, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie")
+	c, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "Marie", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}

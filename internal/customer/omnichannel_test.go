@@ -11,7 +11,7 @@ import (
 func preChat(t *testing.T, d *Directory, token, name, email, phone string) Customer {
 	t.Helper()
 	ctx := context.Background()
-	c, err := d.Resolve(ctx, Identity{Chat, token}, name)
+	c, err := d.Resolve(ctx, Identity{Chat, token}, name, Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +19,7 @@ func preChat(t *testing.T, d *Directory, token, name, email, phone string) Custo
 		if id.Value == "" {
 			continue
 		}
-		if c, err = d.Link(ctx, c.ID, id); err != nil {
+		if c, err = d.Link(ctx, c.ID, id, Typed); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func TestPreChatJoinsIdentities(t *testing.T) {
 			var earlier []int64
 			var refs []string
 			for _, id := range tt.before {
-				c, err := d.Resolve(ctx, id, tt.beforeName)
+				c, err := d.Resolve(ctx, id, tt.beforeName, Verified)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,7 +67,7 @@ func TestPreChatJoinsIdentities(t *testing.T) {
 			}
 			want := []Identity{{Chat, "tok-alice"}, {Email, "alice@example.com"}, {Phone, "+33612345678"}}
 			for _, id := range want {
-				if !hasIdentity(got, id) {
+				if !got.Has(id) {
 					t.Errorf("customer %+v lacks %v", got, id)
 				}
 			}
@@ -78,7 +78,7 @@ func TestPreChatJoinsIdentities(t *testing.T) {
 				t.Errorf("survivor %d; want the oldest record %d", got.ID, slices.Min(earlier))
 			}
 			for _, id := range append(want, Identity{Phone, "sip:+33612345678@trunk.example;user=phone"}, Identity{Email, "Alice Martin <alice@EXAMPLE.com>"}) {
-				c, err := d.Resolve(ctx, id, "")
+				c, err := d.Resolve(ctx, id, "", Verified)
 				if err != nil || c.ID != got.ID {
 					t.Errorf("Resolve(%v) = %d, %v; want %d", id, c.ID, err, got.ID)
 				}
@@ -113,7 +113,7 @@ func TestPreChatJoinsIdentities(t *testing.T) {
 func TestLinkKeepsOthersApart(t *testing.T) {
 	ctx := context.Background()
 	d := newDirectory(t)
-	caller, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "")
+	caller, err := d.Resolve(ctx, Identity{Phone, "0612345678"}, "", Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestLinkKeepsOthersApart(t *testing.T) {
 	if alice.ID == caller.ID || bob.ID == caller.ID || alice.ID == bob.ID {
 		t.Fatalf("caller %d, alice %d, bob %d: want three customers", caller.ID, alice.ID, bob.ID)
 	}
-	if c, err := d.Resolve(ctx, Identity{Phone, "+33698765432"}, ""); err != nil || c.ID != bob.ID {
+	if c, err := d.Resolve(ctx, Identity{Phone, "+33698765432"}, "", Verified); err != nil || c.ID != bob.ID {
 		t.Fatalf("bob's number resolves to %d, %v; want %d", c.ID, err, bob.ID)
 	}
 }

@@ -23,6 +23,11 @@ type CustomerRow struct {
 type IdentityRow struct {
 	Kind  string
 	Value string
+	// Verified reports that the identity came through a channel that
+	// proves it (an email's From, a caller ID, a chat visitor token), or
+	// was confirmed since; false: typed by a visitor in a form. As an
+	// argument it is where the identity comes from now.
+	Verified bool
 }
 
 // EntryRow is one timeline entry of a customer.
@@ -35,17 +40,24 @@ type EntryRow struct {
 	Summary    string
 	Ref        string
 	Detail     map[string]string
-	Identity   IdentityRow
+	// Identity is the identity the entry came through; read back, its
+	// Verified is that identity's current state (true without one).
+	Identity IdentityRow
 }
 
 // ResolveCustomer returns the live customer owning identity id, creating a
 // customer named name with that identity when none does. created reports
-// whether it was created.
+// whether it was created. A verified id confirms a typed identity it finds.
 func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string, now time.Time) (c CustomerRow, created bool, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
 		owner, err := identityOwner(ctx, tx.tx, id)
 		switch {
 		case err == nil:
+			if id.Verified {
+				if err := tx.setVerified(ctx, id, true); err != nil {
+					return err
+				}
+			}
 			if name != "" {
 				if _, err := tx.tx.ExecContext(ctx, `UPDATE customers SET name = ? WHERE id = ? AND name = ''`, name, owner); err != nil {
 					return fmt.Errorf("store: name customer %d: %w", owner, err)
@@ -76,7 +88,10 @@ func (s *Store) ResolveCustomer(ctx context.Context, id IdentityRow, name string
 
 // LinkIdentity gives identity id to customer cid. When id already belongs to
 // another live customer, the two are merged (the same identity means the
-// same person) and the older one survives. It returns the live customer.
+// same person) and the older one survives; a typed id that joins two
+// customers so is marked unverified, whatever it was, since only the visitor
+// says they are one. A verified id confirms the identity. It returns the
+// live customer.
 func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) (c CustomerRow, err error) {
 	err = s.Update(ctx, func(tx *Tx) error {
 		live, err := liveCustomer(ctx, tx.tx, cid)
@@ -98,6 +113,13 @@ func (s *Store) LinkIdentity(ctx context.Context, cid int64, id IdentityRow, now
 				return err
 			}
 			live = into
+			if err := tx.setVerified(ctx, id, id.Verified); err != nil {
+				return err
+			}
+		case id.Verified:
+			if err := tx.setVerified(ctx, id, true); err != nil {
+				return err
+			}
 		}
 		c, err = loadCustomer(ctx, tx.tx, live)
 		return err
@@ -137,12 +159,8 @@ func (s *Store) SplitCustomer(ctx context.Context, cid int64, ids []IdentityRow,
 			return err
 		}
 		for _, id := range ids {
-			owner, err := identityOwner(ctx, tx.tx, id)
-			if err != nil {
-				return fmt.Errorf("store: split %s %s: %w", id.Kind, id.Value, err)
-			}
-			if owner != live {
-				return fmt.Errorf("store: split %s %s: belongs to customer %d: %w", id.Kind, id.Value, owner, ErrNotFound)
+			if err := ownsIdentity(ctx, tx.tx, "split", live, id); err != nil {
+				return err
 			}
 		}
 		res, err := tx.tx.ExecContext(ctx, `INSERT INTO customers (name, created_at) VALUES (?, ?)`, name, now.UnixMilli())
@@ -163,6 +181,27 @@ func (s *Store) SplitCustomer(ctx context.Context, cid int64, ids []IdentityRow,
 			}
 		}
 		c, err = loadCustomer(ctx, tx.tx, nid)
+		return err
+	})
+	return c, err
+}
+
+// ConfirmIdentity marks identity id of the live customer of cid verified
+// (an agent confirmed it by hand) and returns the customer. It returns
+// ErrNotFound when the identity is not that customer's.
+func (s *Store) ConfirmIdentity(ctx context.Context, cid int64, id IdentityRow) (c CustomerRow, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		live, err := liveCustomer(ctx, tx.tx, cid)
+		if err != nil {
+			return err
+		}
+		if err := ownsIdentity(ctx, tx.tx, "confirm", live, id); err != nil {
+			return err
+		}
+		if err := tx.setVerified(ctx, id, true); err != nil {
+			return err
+		}
+		c, err = loadCustomer(ctx, tx.tx, live)
 		return err
 	})
 	return c, err
@@ -222,8 +261,11 @@ func (s *Store) CustomerTimeline(ctx context.Context, cid int64, limit int) ([]E
 		if err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id, customer_id, channel, kind, at, summary, ref, detail, identity_kind, identity_value
-			FROM customer_entries WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?`, live, limit)
+		rows, err := q.QueryContext(ctx, `SELECT e.id, e.customer_id, e.channel, e.kind, e.at, e.summary, e.ref, e.detail,
+				e.identity_kind, e.identity_value, coalesce(i.verified, 1)
+			FROM customer_entries e LEFT JOIN customer_identities i
+				ON i.kind = e.identity_kind AND i.value = e.identity_value AND i.customer_id = e.customer_id
+			WHERE e.customer_id = ? ORDER BY e.at DESC, e.id DESC LIMIT ?`, live, limit)
 		if err != nil {
 			return fmt.Errorf("store: timeline %d: %w", live, err)
 		}
@@ -232,7 +274,7 @@ func (s *Store) CustomerTimeline(ctx context.Context, cid int64, limit int) ([]E
 			var e EntryRow
 			var at int64
 			var detail string
-			if err := rows.Scan(&e.ID, &e.CustomerID, &e.Channel, &e.Kind, &at, &e.Summary, &e.Ref, &detail, &e.Identity.Kind, &e.Identity.Value); err != nil {
+			if err := rows.Scan(&e.ID, &e.CustomerID, &e.Channel, &e.Kind, &at, &e.Summary, &e.Ref, &detail, &e.Identity.Kind, &e.Identity.Value, &e.Identity.Verified); err != nil {
 				return fmt.Errorf("store: timeline %d: %w", live, err)
 			}
 			e.At = time.UnixMilli(at)
@@ -348,11 +390,32 @@ func identityOwner(ctx context.Context, q customerQuerier, id IdentityRow) (int6
 	return cid, nil
 }
 
+// ownsIdentity returns nil when identity id belongs to live customer cid,
+// else an error (ErrNotFound when it is unknown or another's) naming op.
+func ownsIdentity(ctx context.Context, q customerQuerier, op string, cid int64, id IdentityRow) error {
+	owner, err := identityOwner(ctx, q, id)
+	if err != nil {
+		return fmt.Errorf("store: %s %s %s: %w", op, id.Kind, id.Value, err)
+	}
+	if owner != cid {
+		return fmt.Errorf("store: %s %s %s: belongs to customer %d: %w", op, id.Kind, id.Value, owner, ErrNotFound)
+	}
+	return nil
+}
+
 func (t *Tx) addIdentity(ctx context.Context, cid int64, id IdentityRow, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO customer_identities (kind, value, customer_id, added_at) VALUES (?, ?, ?, ?)`,
-		id.Kind, id.Value, cid, now.UnixMilli())
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO customer_identities (kind, value, customer_id, added_at, verified) VALUES (?, ?, ?, ?, ?)`,
+		id.Kind, id.Value, cid, now.UnixMilli(), id.Verified)
 	if err != nil {
 		return fmt.Errorf("store: add identity to customer %d: %w", cid, err)
+	}
+	return nil
+}
+
+// setVerified sets whether identity id is verified.
+func (t *Tx) setVerified(ctx context.Context, id IdentityRow, verified bool) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE customer_identities SET verified = ? WHERE kind = ? AND value = ?`, verified, id.Kind, id.Value); err != nil {
+		return fmt.Errorf("store: identity %s verified: %w", id.Kind, err)
 	}
 	return nil
 }
@@ -388,14 +451,14 @@ func loadCustomer(ctx context.Context, q customerQuerier, cid int64) (CustomerRo
 		return c, fmt.Errorf("store: customer %d: %w", cid, err)
 	}
 	c.CreatedAt = time.UnixMilli(created)
-	rows, err := q.QueryContext(ctx, `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY kind, added_at, value`, cid)
+	rows, err := q.QueryContext(ctx, `SELECT kind, value, verified FROM customer_identities WHERE customer_id = ? ORDER BY kind, added_at, value`, cid)
 	if err != nil {
 		return c, fmt.Errorf("store: customer %d identities: %w", cid, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id IdentityRow
-		if err := rows.Scan(&id.Kind, &id.Value); err != nil {
+		if err := rows.Scan(&id.Kind, &id.Value, &id.Verified); err != nil {
 			return c, fmt.Errorf("store: customer %d identities: %w", cid, err)
 		}
 		c.Identities = append(c.Identities, id)

@@ -41,23 +41,7 @@ func TestUpgradeFromALegacyRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		v, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
-		if err != nil || !slices.Contains(legacyVersions, v) {
-			continue
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", e.Name(), err)
-		}
-	}
+	applyRaw(t, db, func(v int) bool { return slices.Contains(legacyVersions, v) })
 	if _, err := db.Exec("PRAGMA user_version = 701"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +55,10 @@ func TestUpgradeFromALegacyRelease(t *testing.T) {
 	var acd, tracked int
 	if err := st.db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'acd_items'").Scan(&acd); err != nil || acd != 1 {
 		t.Fatalf("acd_items after the upgrade: %d, %v", acd, err)
+	}
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
 	}
 	files := 0
 	for _, e := range entries {
@@ -87,4 +75,30 @@ func TestUpgradeFromALegacyRelease(t *testing.T) {
 		t.Fatalf("second open: %v", err)
 	}
 	again.Close()
+}
+
+// applyRaw runs on db, outside the store, the embedded migrations whose
+// version keep accepts, in order, and returns their versions.
+func applyRaw(t *testing.T, db *sql.DB, keep func(version int) bool) []int {
+	t.Helper()
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied []int
+	for _, e := range entries {
+		v, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
+		if err != nil || !keep(v) {
+			continue
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		applied = append(applied, v)
+	}
+	return applied
 }

@@ -424,7 +424,7 @@ func (s *Service) customer(ctx context.Context, from string) int64 {
 	if s.cfg.Customers == nil || from == "" {
 		return 0
 	}
-	c, err := s.cfg.Customers.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: from}, "")
+	c, err := s.cfg.Customers.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: from}, "", customer.Verified)
 	if err != nil {
 		s.log.Debug("caller is no customer number", "from", from, "err", err)
 		return 0

@@ -80,7 +80,7 @@ func TestWebUIConsoleAndWallboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana Lopez")
+	c, err := dir.Resolve(ctx, customer.Identity{Kind: customer.Phone, Value: "+33612345678"}, "Ana Lopez", customer.Verified)
 	if err != nil {
 		t.Fatal(err)
 	}
