@@ -31,7 +31,7 @@ const maxUploadBody = prompts.MaxUpload + 1<<20
 func bodyLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r2 := *r
-		if r.Method != http.MethodPost || (r.URL.Path != "/api/v1/prompts" && r.URL.Path != "/admin/prompts") {
+		if !isUpload(r) {
 			r2.Body = http.MaxBytesReader(w, r.Body, maxBody)
 			next.ServeHTTP(w, &r2)
 			return
@@ -40,6 +40,11 @@ func bodyLimits(next http.Handler) http.Handler {
 		defer removeUploads(&r2)
 		next.ServeHTTP(w, &r2)
 	})
+}
+
+// isUpload reports whether r is a prompt upload.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/prompts" || r.URL.Path == "/admin/prompts")
 }
 
 // removeUploads removes the temporary files of r's parsed multipart form.

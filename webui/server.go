@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -42,6 +43,13 @@ type Config struct {
 	Auth auth.Config
 	// ShutdownTimeout bounds the graceful shutdown of Serve (default 10s).
 	ShutdownTimeout time.Duration
+	// ReadHeaderTimeout bounds the reading of a request's header (default
+	// 10s), BodyTimeout of its body (default 1m, ten times that for a
+	// prompt upload), IdleTimeout a kept-alive connection's wait for its
+	// next request (default 2m).
+	ReadHeaderTimeout time.Duration
+	BodyTimeout       time.Duration
+	IdleTimeout       time.Duration
 	// Contact, when set, is mounted at /contact/ (the visual contact page).
 	Contact http.Handler
 	// Customers, when set, gives the console its customer search and
@@ -70,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return errors.New("webui: CertFile and KeyFile must be given together")
+	}
+	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 {
+		return errors.New("webui: ReadHeaderTimeout, BodyTimeout and IdleTimeout must not be negative")
 	}
 	if c.TLS && c.CertFile == "" && c.DataDir == "" {
 		return errors.New("webui: DataDir is needed to keep a generated certificate")
@@ -115,6 +126,9 @@ func New(st *store.Store, bus *events.Bus, cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
+	cfg.ReadHeaderTimeout = cmp.Or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout)
+	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, defaultIdleTimeout)
 	cfg.Auth.Secure = cfg.TLS
 	p, err := loadPages()
 	if err != nil {
@@ -176,8 +190,10 @@ func (s *Server) Serve(ctx context.Context) error {
 		ln = tls.NewListener(ln, s.tls)
 	}
 	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           bodyDeadline(s.cfg.BodyTimeout, s.handler),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

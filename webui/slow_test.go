@@ -1,0 +1,174 @@
+package webui
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serving starts the panel on 127.0.0.1:0 with short connection limits
+// and returns its address; the server stops with the test.
+func serving(t *testing.T) string {
+	t.Helper()
+	f := newFixture(t, Config{ReadHeaderTimeout: 200 * time.Millisecond, BodyTimeout: 200 * time.Millisecond, IdleTimeout: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.s.Listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return f.s.Addr().String()
+}
+
+// dial connects to addr; the connection is closed with the test, and
+// fails its reads and writes after 10 s at the latest.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
+
+// closedByServer reads c until the server closes it, and fails when the
+// guard deadline of dial comes first.
+func closedByServer(t *testing.T, c net.Conn) string {
+	t.Helper()
+	b, err := io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection open (read %q)", b)
+	}
+	return string(b)
+}
+
+// trickle writes s a byte at a time until the server stops reading it or
+// s ends; it returns when done.
+func trickle(c net.Conn, s string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range len(s) {
+			if _, err := c.Write([]byte{s[i]}); err != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return done
+}
+
+// TestSlowClients: the panel's HTTP server cuts off a client trickling its
+// header (slowloris) or its body, closes a kept-alive connection left
+// idle, and refuses an oversized header.
+func TestSlowClients(t *testing.T) {
+	addr := serving(t)
+	t.Run("header trickled", func(t *testing.T) {
+		c := dial(t, addr)
+		done := trickle(c, "GET /login HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 40))
+		closedByServer(t, c)
+		c.Close()
+		<-done
+	})
+	t.Run("body trickled", func(t *testing.T) {
+		c := dial(t, addr)
+		body := strings.Repeat("username=a&", 40)
+		if _, err := io.WriteString(c, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		done := trickle(c, body)
+		closedByServer(t, c)
+		c.Close()
+		<-done
+	})
+	t.Run("idle keep-alive", func(t *testing.T) {
+		c := dial(t, addr)
+		br := bufio.NewReader(c)
+		if status := exchange(t, c, br, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+		if _, err := br.Peek(1); !errors.Is(err, io.EOF) {
+			t.Fatalf("idle connection: %v, want EOF", err)
+		}
+	})
+	t.Run("huge header", func(t *testing.T) {
+		c := dial(t, addr)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			io.WriteString(c, "GET /login HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", maxHeaderBytes+8192)+"\r\n\r\n")
+		}()
+		defer func() { c.Close(); <-done }()
+		if got := closedByServer(t, c); !strings.HasPrefix(got, "HTTP/1.1 431") {
+			t.Fatalf("answer %.80q, want 431", got)
+		}
+	})
+	t.Run("body in time", func(t *testing.T) {
+		c := dial(t, addr)
+		req := "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 30\r\n\r\nusername=nobody&password=wrong"
+		if status := exchange(t, c, bufio.NewReader(c), req); status >= 500 {
+			t.Fatalf("status %d", status)
+		}
+	})
+}
+
+// exchange writes req on c and returns the status of the answer read
+// from br (c's reader), its body read.
+func exchange(t *testing.T, c net.Conn, br *bufio.Reader, req string) int {
+	t.Helper()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestBodyDeadlineLifted: once a body is read, its deadline no longer
+// applies (net/http lifts it): a handler answering after it keeps its
+// request and connection.
+func TestBodyDeadlineLifted(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	srv := httptest.NewServer(bodyDeadline(timeout, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			http.Error(w, "cancelled", http.StatusInternalServerError)
+		case <-time.After(6 * timeout):
+			io.WriteString(w, "done")
+		}
+	})))
+	defer srv.Close()
+	res, err := srv.Client().Post(srv.URL, "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "done" {
+		t.Fatalf("answer %d %q, want done", res.StatusCode, b)
+	}
+}
