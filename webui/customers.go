@@ -14,7 +14,8 @@ import (
 // The console's manual merge and split of customer records: identities
 // resolve to one customer automatically when they match; an agent joins
 // two records of the same person, or separates identities that were
-// wrongly joined (with the timeline entries that came through them).
+// wrongly joined (with the timeline entries that came through them), and
+// confirms an identity a visitor typed (shown unconfirmed until then).
 
 // mergeCustomers merges customer from into customer into, both given as
 // the numbers the console shows.
@@ -53,6 +54,19 @@ func (s *Server) splitCustomer(r *http.Request, id string, ids []customer.Identi
 	return s.cfg.Customers.Split(r.Context(), cid, ids, strings.TrimSpace(name))
 }
 
+// confirmIdentity confirms identity id of customer cid (the number the
+// console shows): the agent checked it belongs to this person.
+func (s *Server) confirmIdentity(r *http.Request, cid string, id customer.Identity) (customer.Customer, error) {
+	n, err := strconv.ParseInt(cid, 10, 64)
+	if err != nil {
+		return customer.Customer{}, customer.ErrNotFound
+	}
+	if id.Kind == "" || id.Value == "" {
+		return customer.Customer{}, fmt.Errorf("%w: identity: choose the identity to confirm", errBadCustomerEdit)
+	}
+	return s.cfg.Customers.Confirm(r.Context(), n, id)
+}
+
 // withCustomers answers 404 on an appliance without the customer
 // directory.
 func (s *Server) withCustomers(api bool, h http.HandlerFunc) http.HandlerFunc {
@@ -71,7 +85,7 @@ func (s *Server) withCustomers(api bool, h http.HandlerFunc) http.HandlerFunc {
 // errBadCustomerEdit is a merge or split the console refuses as asked.
 var errBadCustomerEdit = errors.New("bad request")
 
-// customerEditStatus maps a merge or split error to an HTTP status and a
+// customerEditStatus maps a merge, split or confirm error to an HTTP status and a
 // message for the agent; ok is false for a server fault.
 func customerEditStatus(err error) (code int, msg string, ok bool) {
 	switch {
@@ -106,6 +120,15 @@ func (s *Server) customerSplitSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.splitCustomer(r, r.PathValue("id"), parseIdentities(r.PostForm["identity"]), r.PostFormValue("name"))
+	s.afterCustomerEdit(w, r, c, err)
+}
+
+func (s *Server) customerConfirmSubmit(w http.ResponseWriter, r *http.Request) {
+	var id customer.Identity
+	if ids := parseIdentities([]string{r.PostFormValue("identity")}); len(ids) == 1 {
+		id = ids[0]
+	}
+	c, err := s.confirmIdentity(r, r.PathValue("id"), id)
 	s.afterCustomerEdit(w, r, c, err)
 }
 
@@ -145,6 +168,16 @@ func (s *Server) apiSplitCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.splitCustomer(r, r.PathValue("id"), in.Identities, in.Name)
+	s.apiCustomerEdit(w, r, c, err)
+}
+
+func (s *Server) apiConfirmIdentity(w http.ResponseWriter, r *http.Request) {
+	var in customer.Identity
+	if err := readJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+		return
+	}
+	c, err := s.confirmIdentity(r, r.PathValue("id"), in)
 	s.apiCustomerEdit(w, r, c, err)
 }
 

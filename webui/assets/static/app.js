@@ -103,6 +103,22 @@ function el(tag, text, cls) {
   return e;
 }
 
+// unconfirmed labels what came only through an identity a visitor typed
+// in a form and nobody confirmed since (the console's customer page has
+// the button that confirms it).
+function unconfirmed() {
+  const s = el("span", "unconfirmed — typed by the visitor", "badge unconfirmed");
+  s.title = "A visitor typed this in a form: it may be someone else's. It is confirmed when the customer writes or calls from it, or by an agent on the customer's page.";
+  return s;
+}
+
+// identity shows one identity of a customer, labelled when unconfirmed.
+function identity(id) {
+  const s = el("span", id.kind + ": " + id.value, id.verified ? "ident" : "ident unconfirmed");
+  if (!id.verified) { s.append(document.createTextNode(" "), unconfirmed()); }
+  return s;
+}
+
 // entryDetail shows what a timeline entry holds beyond its summary (the
 // chat's transcript, the email thread, the call's IVR path, queue, agent
 // and outcome), or returns null when it holds nothing more. Every value
@@ -350,6 +366,7 @@ function setupChat(box) {
       c.history.replaceChildren();
       for (const e of (d.timeline || []).slice(0, 5)) {
         const li = el("li", new Date(e.at).toLocaleString() + " · " + e.channel + " · " + e.summary);
+        if (e.unconfirmed) { li.className = "unconfirmed"; li.prepend(unconfirmed(), document.createTextNode(" ")); }
         const more = entryDetail(e);
         if (more) { li.appendChild(more); }
         c.history.appendChild(li);
@@ -472,7 +489,7 @@ function setupItems(box) {
       name.appendChild(a);
       cust.appendChild(name);
       const ids = el("p");
-      for (const id of it.customer.identities || []) { ids.appendChild(el("span", id.kind + ": " + id.value, "ident")); }
+      for (const id of it.customer.identities || []) { ids.appendChild(identity(id)); }
       cust.appendChild(ids);
       const tl = el("table", undefined, "list timeline");
       const body = el("tbody");
@@ -480,7 +497,9 @@ function setupItems(box) {
         const tr = el("tr");
         const ch = el("td");
         ch.appendChild(el("span", e.channel, "badge ch-" + e.channel));
-        const summary = el("td", e.summary);
+        const summary = el("td");
+        if (e.unconfirmed) { tr.className = "unconfirmed"; summary.append(unconfirmed(), document.createTextNode(" ")); }
+        summary.appendChild(document.createTextNode(e.summary));
         const more = entryDetail(e);
         if (more) { summary.appendChild(more); }
         tr.append(el("td", new Date(e.at).toLocaleString()), ch, el("td", e.kind), summary);
