@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/customer"
+	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // TestDistributorLive answers a flow's questions from a real distributor
@@ -18,13 +19,7 @@ import (
 // items.
 func TestDistributorLive(t *testing.T) {
 	ctx := t.Context()
-	st := openStore(t)
-	d := acd.New(acd.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	d.SetConfig([]config.Queue{{Name: "support", Members: []string{"alice"}}}, []config.Agent{{Name: "alice"}})
-	dir, err := customer.New(st, customer.Config{DefaultCountry: "FR"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, d, dir := liveFixture(t)
 	live := DistributorLive(d, dir, nil)
 
 	if n, err := live.AgentsAvailable(ctx, "support", "voice"); err != nil || n != 0 {
@@ -93,4 +88,18 @@ type webMail struct{ got string }
 func (m *webMail) Submit(_ context.Context, queue, addr, name, subject, body string) (string, error) {
 	m.got = strings.Join([]string{queue, addr, name, subject, body}, "|")
 	return "<web-1@test>", nil
+}
+
+// liveFixture is a store with a distributor (queue support, member alice)
+// and a customer directory on it.
+func liveFixture(t *testing.T) (*store.Store, *acd.Distributor, *customer.Directory) {
+	t.Helper()
+	st := openStore(t)
+	d := acd.New(acd.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d.SetConfig([]config.Queue{{Name: "support", Members: []string{"alice"}}}, []config.Agent{{Name: "alice"}})
+	dir, err := customer.New(st, customer.Config{DefaultCountry: "FR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, d, dir
 }
