@@ -84,6 +84,16 @@ type Config struct {
 	// MaxConnsPerIP bounds the visitor connections open at once from one
 	// address; 0 means 50 (one office behind NAT has many visitors).
 	MaxConnsPerIP int
+	// MaxChatsPerIP bounds the chats (queued or active) that visitors at
+	// one address may have open at once; 0 means 20. A visitor over it is
+	// told "too_many" and no chat, customer or work item is made.
+	MaxChatsPerIP int
+	// PingInterval is how often each connection is pinged; one whose pong
+	// does not come within it is closed. 0 means 30s.
+	PingInterval time.Duration
+	// HelloTimeout bounds the wait for a visitor connection's hello (the
+	// widget sends it on open); 0 means 30s.
+	HelloTimeout time.Duration
 	// Canned are the canned responses offered to agents.
 	Canned []string
 	// Mailer sends transcripts; nil disables them.
@@ -127,7 +137,7 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.MaxMessage < 0 || c.Rate < 0 || c.Burst < 0 || c.MaxConnsPerIP < 0 {
+	if c.MaxMessage < 0 || c.Rate < 0 || c.Burst < 0 || c.MaxConnsPerIP < 0 || c.MaxChatsPerIP < 0 || c.PingInterval < 0 || c.HelloTimeout < 0 {
 		return fmt.Errorf("chat: limits must not be negative")
 	}
 	return nil
@@ -136,6 +146,15 @@ func (c Config) Validate() error {
 func (c *Config) setDefaults() {
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 50
+	}
+	if c.MaxChatsPerIP == 0 {
+		c.MaxChatsPerIP = 20
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.HelloTimeout == 0 {
+		c.HelloTimeout = 30 * time.Second
 	}
 	if c.MaxMessage == 0 {
 		c.MaxMessage = 4000

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/coder/websocket"
@@ -18,6 +19,9 @@ type conn struct {
 	out    chan []byte
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// firstFrame, when set, bounds the wait for the peer's first frame
+	// (a visitor's hello).
+	firstFrame time.Duration
 }
 
 func newConn(parent context.Context, ws *websocket.Conn) *conn {
@@ -56,6 +60,45 @@ func (c *conn) writeLoop() {
 			cancel()
 			if err != nil {
 				c.cancel(err)
+				return
+			}
+		}
+	}
+}
+
+// read reads the next frame; the first is awaited at most firstFrame, when
+// set (the connection is closed after that).
+func (c *conn) read(first bool) ([]byte, error) {
+	ctx := c.ctx
+	if first && c.firstFrame > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(c.ctx, c.firstFrame, errNoHello)
+		defer cancel()
+	}
+	_, data, err := c.ws.Read(ctx)
+	if err != nil && context.Cause(ctx) == errNoHello {
+		return nil, errNoHello
+	}
+	return data, err
+}
+
+// pingLoop pings the peer every interval until the connection's context
+// ends; a peer whose pong does not come within interval (a dead network,
+// a client that never reads) has its connection closed. Browsers answer
+// pings by themselves, even in a background tab.
+func (c *conn) pingLoop(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(c.ctx, interval)
+			err := c.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.cancel(fmt.Errorf("%w: %v", errNoPong, err))
 				return
 			}
 		}

@@ -23,4 +23,7 @@
 // Visitor strings are data only: the widget renders them with textContent
 // and the agent side serves JSON, never HTML. Messages are limited in size
 // and rate per visitor; a visitor that floods has its own connection closed.
+// Every connection is pinged (a dead or deaf peer is closed, a slow one never
+// holds up the others), a visitor must say hello in time, and one address
+// holds a bounded number of connections and open chats.
 package chat

@@ -28,5 +28,16 @@ var errSlow = errors.New("chat: connection too slow")
 // errFlood closes a visitor connection over its message rate.
 var errFlood = errors.New("chat: message rate exceeded")
 
+// errNoPong closes a connection whose peer does not answer a ping.
+var errNoPong = errors.New("chat: no answer to ping")
+
+// errNoHello closes a visitor connection whose hello does not come within
+// Config.HelloTimeout.
+var errNoHello = errors.New("chat: no hello")
+
+// ErrTooManyChats is returned when the visitor's address already has
+// Config.MaxChatsPerIP chats open.
+var ErrTooManyChats = errors.New("chat: too many open chats from this address")
+
 // ErrClosed is returned by operations on a closed Server.
 var ErrClosed = errors.New("chat: server closed")

@@ -58,6 +58,7 @@ type Server struct {
 	byToken  map[string]*session           // widget+"\x00"+token → open session
 	agents   map[string]map[*conn]struct{} // console connections by agent
 	perIP    map[string]int                // open visitor connections by remote address
+	chatsIP  map[string]int                // open chats by the address that started them
 }
 
 // session is one open conversation.
@@ -73,6 +74,8 @@ type session struct {
 	from     string // the agent who transferred the chat, shown with its offers
 	visitors map[*conn]struct{}
 	mailed   int // transcripts sent, bounded by maxTranscripts
+
+	ip string // the address that started it ("" for a reloaded one); set before it is shared
 }
 
 // New returns a Server on st, feeding dir, whose chats go through dist. It
@@ -88,7 +91,7 @@ func New(ctx context.Context, st *store.Store, dir *customer.Directory, dist Dis
 	cfg.setDefaults()
 	s := &Server{
 		st: st, dir: dir, dist: dist, cfg: cfg, log: cfg.Logger,
-		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]map[*conn]struct{}{}, perIP: map[string]int{},
+		sessions: map[string]*session{}, byToken: map[string]*session{}, agents: map[string]map[*conn]struct{}{}, perIP: map[string]int{}, chatsIP: map[string]int{},
 	}
 	s.setWidgetsLocked(cfg.Widgets)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -306,6 +309,7 @@ func (s *Server) closeSession(ctx context.Context, ss *session, disposition stri
 	}
 	delete(s.sessions, row.ID)
 	delete(s.byToken, row.Widget+"\x00"+row.VisitorToken)
+	s.countChatLocked(ss, -1)
 	s.mu.Unlock()
 	end := s.dist.Complete
 	if abandon {

@@ -77,6 +77,7 @@ type visitor struct {
 	s      *Server
 	c      *conn
 	widget Widget
+	ip     string // the remote address, for the per-address limits
 	token  string
 	ss     *session // nil until hello finds or start creates a session
 	rate   bucket
@@ -119,8 +120,9 @@ func (s *Server) serveVisitor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(int64(s.cfg.MaxMessage) + 4096)
-	v := &visitor{s: s, widget: widget, rate: bucket{rate: s.cfg.Rate, burst: float64(s.cfg.Burst)}}
+	v := &visitor{s: s, widget: widget, ip: ip, rate: bucket{rate: s.cfg.Rate, burst: float64(s.cfg.Burst)}}
 	v.c = newConn(s.ctx, ws)
+	v.c.firstFrame = s.cfg.HelloTimeout
 	s.serveConn(v.c, v.handle, v.detach)
 }
 
@@ -129,10 +131,11 @@ func (s *Server) serveVisitor(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 	var wg sync.WaitGroup
 	wg.Go(c.writeLoop)
+	wg.Go(func() { c.pingLoop(s.cfg.PingInterval) })
 	var cause error
 	failed := false // cause came from handle, not from the peer or the socket
-	for {
-		_, data, err := c.ws.Read(c.ctx)
+	for first := true; ; first = false {
+		data, err := c.read(first)
 		if err != nil {
 			cause = err
 			break
@@ -143,7 +146,7 @@ func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 		}
 	}
 	switch {
-	case errors.Is(cause, errFlood):
+	case errors.Is(cause, errFlood), errors.Is(cause, errNoHello):
 		c.ws.Close(websocket.StatusPolicyViolation, cause.Error())
 	case errors.Is(cause, errBadRequest):
 		c.ws.Close(websocket.StatusUnsupportedData, clipString(cause.Error(), 120))
@@ -287,6 +290,10 @@ func (v *visitor) start(ctx context.Context, f inFrame) error {
 		v.detach()
 		v.ss = nil
 	}
+	if v.s.chatsFull(v.ip) {
+		v.fail("too_many", ErrTooManyChats)
+		return nil
+	}
 	name := clipString(strings.TrimSpace(f.Name), maxField)
 	if name == "" {
 		v.fail("name", fmt.Errorf("chat: name is required"))
@@ -313,18 +320,20 @@ func (v *visitor) start(ctx context.Context, f inFrame) error {
 	// The session is open before it is enqueued: the distributor may offer
 	// it at once. An agent accepting waits for ss.mu, so the visitor hears
 	// "queued" before "active".
-	ss := &session{row: row, visitors: map[*conn]struct{}{v.c: {}}}
+	ss := &session{row: row, visitors: map[*conn]struct{}{v.c: {}}, ip: v.ip}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	s.mu.Lock()
 	s.sessions[row.ID] = ss
 	s.byToken[row.Widget+"\x00"+row.VisitorToken] = ss
+	s.countChatLocked(ss, 1)
 	s.mu.Unlock()
 	if _, err := s.dist.Enqueue(ctx, item(row)); err != nil {
 		s.mu.Lock()
 		ss.row.State = StateClosed
 		delete(s.sessions, row.ID)
 		delete(s.byToken, row.Widget+"\x00"+row.VisitorToken)
+		s.countChatLocked(ss, -1)
 		s.mu.Unlock()
 		if cerr := s.st.CloseChatSession(ctx, row.ID, "not-queued", s.cfg.Now()); cerr != nil {
 			s.log.Warn("chat: closing a chat the distributor refused", "chat", row.ID, "err", cerr)

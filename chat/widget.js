@@ -49,7 +49,8 @@
       err_phone: "Please give a valid phone number.",
       err_email: "Please give a valid email address.",
       err_failed: "That did not work, please try again.",
-      err_limit: "The transcript has already been sent."
+      err_limit: "The transcript has already been sent.",
+      err_too_many: "Too many chats are open from your network; please try again later."
     },
     fr: {
       launcher: "Discutez avec nous",
@@ -90,7 +91,8 @@
       err_phone: "Indiquez un numéro de téléphone valide.",
       err_email: "Indiquez une adresse e-mail valide.",
       err_failed: "Cela n’a pas fonctionné, veuillez réessayer.",
-      err_limit: "La conversation a déjà été envoyée."
+      err_limit: "La conversation a déjà été envoyée.",
+      err_too_many: "Trop de discussions sont ouvertes depuis votre réseau ; réessayez plus tard."
     }
   };
   var lang = "en";

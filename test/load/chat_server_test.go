@@ -124,6 +124,7 @@ func newChatServer(t *testing.T, conns int) *chat.Server {
 		Widgets:          []chat.Widget{{Name: "website", Queue: "support", Origins: []string{origin}}},
 		AgentFromRequest: func(r *http.Request) (string, bool) { a := r.Header.Get("X-Agent"); return a, a != "" },
 		MaxConnsPerIP:    conns + 1,
+		MaxChatsPerIP:    conns + 1,
 		Rate:             100,
 		Burst:            100,
 		Logger:           discard,
