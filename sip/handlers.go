@@ -36,8 +36,9 @@ func (s *Server) routes() {
 }
 
 // guarded wraps a handler so that requests from scanners and banned
-// sources are dropped without an answer, and a panic in one request never
-// stops the service.
+// sources are dropped without an answer, requests sipgo parsed but RFC
+// 3261 refuses are answered without reaching it (see validate), and a
+// panic in one request never stops the service.
 func (s *Server) guarded(h func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		defer func() {
@@ -54,6 +55,13 @@ func (s *Server) guarded(h func(*sip.Request, sip.ServerTransaction)) func(*sip.
 		if ua := req.GetHeader("User-Agent"); ua != nil && s.guard.Scanner(ua.Value()) {
 			s.log.Debug("sip: dropped a scanner", "source", src, "user_agent", ua.Value())
 			tx.Terminate()
+			return
+		}
+		if !sip.IsReliable(req.Transport()) {
+			tx = largeTx{ServerTransaction: tx, udp: s.udp}
+		}
+		if r := validate(req); r != nil {
+			s.reject(req, tx, r)
 			return
 		}
 		h(req, tx)

@@ -46,6 +46,8 @@ type Config struct {
 	Registrar registrar.Config
 	// Guard sets the abuse thresholds.
 	Guard guard.Config
+	// TCP bounds the connections SIP over TCP may hold.
+	TCP TCPLimits
 	// UserAgent is the Server/User-Agent header value; zero means
 	// "switchboard".
 	UserAgent string
@@ -157,7 +159,7 @@ func (s *Server) Listen(ctx context.Context) error {
 		uc.SetWriteBuffer(udpBuffer)
 	}
 	uaddr := udp.LocalAddr().(*net.UDPAddr)
-	s.udp, s.tcp = udp, tcp
+	s.udp, s.tcp = udp, newTCPListener(tcp, s.cfg.TCP, s.log)
 	s.addr = uaddr.AddrPort()
 	s.adv = advertiseAddr(s.cfg.AdvertiseIP, s.addr.Addr())
 

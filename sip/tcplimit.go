@@ -1,0 +1,235 @@
+package sip
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// TCPLimits bound what SIP over TCP may hold. sipgo reads each accepted
+// connection in a goroutine with a 32 KB buffer, without any read
+// deadline, until the peer closes; and it stops serving TCP altogether
+// when Accept fails (e.g. out of file descriptors). Zero values mean the
+// defaults.
+type TCPLimits struct {
+	// MessageTimeout bounds how long a message may take to arrive from its
+	// first byte, and a new connection to bring its first message (half a
+	// request followed by silence). Zero means 10s.
+	MessageTimeout time.Duration
+	// IdleTimeout closes a connection silent between messages (CRLF
+	// keep-alives count as traffic). Zero means 65 minutes: longer than
+	// the longest registration, so a phone that re-registers over its
+	// connection keeps it.
+	IdleTimeout time.Duration
+	// PerSource caps the open connections of one source address; more are
+	// closed as soon as they are accepted. Zero means 128.
+	PerSource int
+	// Total caps all open connections. Zero means 2048.
+	Total int
+}
+
+func (l TCPLimits) withDefaults() TCPLimits {
+	if l.MessageTimeout <= 0 {
+		l.MessageTimeout = 10 * time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 65 * time.Minute
+	}
+	if l.PerSource <= 0 {
+		l.PerSource = 128
+	}
+	if l.Total <= 0 {
+		l.Total = 2048
+	}
+	return l
+}
+
+// acceptBackoffMax bounds the wait after a failed Accept.
+const acceptBackoffMax = time.Second
+
+// tcpListener is the SIP TCP listener handed to sipgo: it keeps accepting
+// through temporary Accept errors, refuses connections over the caps and
+// gives each connection it admits the deadlines of its TCPLimits.
+type tcpListener struct {
+	net.Listener
+	lim TCPLimits
+	log *slog.Logger
+
+	mu    sync.Mutex // guards the following fields
+	open  map[netip.Addr]int
+	total int
+}
+
+func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger) *tcpListener {
+	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, open: map[netip.Addr]int{}}
+}
+
+// Accept returns the next admitted connection; it fails only once the
+// listener is closed.
+func (l *tcpListener) Accept() (net.Conn, error) {
+	var backoff time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil, err
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), acceptBackoffMax)
+			l.log.Warn("sip: tcp accept failed; retrying", "err", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		src, _ := addrPortOf(c.RemoteAddr())
+		if !l.admit(src.Addr()) {
+			l.log.Debug("sip: tcp connection over the limits closed", "source", src)
+			c.Close()
+			continue
+		}
+		return &tcpConn{Conn: c, l: l, src: src.Addr(), due: time.Now().Add(l.lim.MessageTimeout)}, nil
+	}
+}
+
+// admit counts a new connection from src unless a cap is reached.
+func (l *tcpListener) admit(src netip.Addr) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.total >= l.lim.Total || l.open[src] >= l.lim.PerSource {
+		return false
+	}
+	l.total++
+	l.open[src]++
+	return true
+}
+
+// release uncounts a closed connection from src.
+func (l *tcpListener) release(src netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if l.open[src]--; l.open[src] <= 0 {
+		delete(l.open, src)
+	}
+}
+
+// tcpConn is an admitted connection. Before each read it sets the read
+// deadline: the end of the message in progress (or of the first one) or,
+// between messages, of the idle time allowed; a read that passes it
+// fails and sipgo closes the connection.
+type tcpConn struct {
+	net.Conn
+	l     *tcpListener
+	src   netip.Addr
+	once  sync.Once
+	frame framer
+	due   time.Time // only the reading goroutine uses frame and due
+}
+
+// Read reads under the connection's deadline and follows the framing.
+func (c *tcpConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(c.due); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		was := c.frame.idle()
+		c.frame.feed(b[:n])
+		now := time.Now()
+		switch {
+		case c.frame.idle():
+			c.due = now.Add(c.l.lim.IdleTimeout)
+		case was || c.frame.completed > 0:
+			c.due = now.Add(c.l.lim.MessageTimeout)
+		}
+		c.frame.completed = 0
+	}
+	return n, err
+}
+
+// Close closes the connection and uncounts it once.
+func (c *tcpConn) Close() error {
+	c.once.Do(func() { c.l.release(c.src) })
+	return c.Conn.Close()
+}
+
+// maxHead bounds the header bytes a framer keeps; sipgo refuses longer
+// messages (sip.ParseMaxMessageLength) and closes the connection.
+const maxHead = 1 << 16
+
+// framer follows where SIP messages end in a stream (RFC 3261 §7.5,
+// §18.3: CRLFs before a start line are skipped, headers end at an empty
+// line, then Content-Length bytes of body) to tell a connection between
+// messages from one in the middle of one.
+type framer struct {
+	head      []byte // the current message's header bytes so far
+	inHead    bool
+	body      int // body bytes still to come
+	completed int // messages completed by the last feed
+}
+
+// idle reports whether no message is in progress.
+func (f *framer) idle() bool { return !f.inHead && f.body == 0 }
+
+// feed follows p.
+func (f *framer) feed(p []byte) {
+	for len(p) > 0 {
+		if f.body > 0 {
+			k := min(f.body, len(p))
+			f.body -= k
+			p = p[k:]
+			if f.body == 0 {
+				f.completed++
+			}
+			continue
+		}
+		if !f.inHead {
+			p = bytes.TrimLeft(p, "\r\n")
+			if len(p) == 0 {
+				return
+			}
+			f.inHead = true
+		}
+		from := max(len(f.head)-3, 0)
+		add := p[:min(len(p), maxHead-len(f.head))]
+		f.head = append(f.head, add...)
+		end := bytes.Index(f.head[from:], []byte("\r\n\r\n"))
+		if end < 0 {
+			return
+		}
+		end += from
+		// What follows the empty line (the body and any next message)
+		// starts inside add.
+		p = p[len(add)-(len(f.head)-end-4):]
+		f.body = contentLength(f.head[:end])
+		f.head, f.inHead = f.head[:0], false
+		if f.body == 0 {
+			f.completed++
+		}
+	}
+}
+
+// contentLength is the Content-Length (or "l") of a header block; zero
+// when absent or invalid (sipgo then closes the connection).
+func contentLength(head []byte) int {
+	for line := range bytes.SplitSeq(head, []byte("\r\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.TrimSpace(name)
+		if !bytes.EqualFold(name, []byte("Content-Length")) && !bytes.EqualFold(name, []byte("l")) {
+			continue
+		}
+		n, err := strconv.Atoi(string(bytes.TrimSpace(value)))
+		if err != nil || n < 0 {
+			return 0
+		}
+		return n
+	}
+	return 0
+}
