@@ -366,7 +366,7 @@ function setupChat(box) {
       c.history.replaceChildren();
       for (const e of (d.timeline || []).slice(0, 5)) {
         const li = el("li", new Date(e.at).toLocaleString() + " · " + e.channel + " · " + e.summary);
-        if (e.unconfirmed) { li.className = "unconfirmed"; li.prepend(unconfirmed(), document.createTextNode(" ")); }
+        if (e.unconfirmed) { li.className = "unconfirmed"; li.append(document.createTextNode(" "), unconfirmed()); }
         const more = entryDetail(e);
         if (more) { li.appendChild(more); }
         c.history.appendChild(li);
@@ -497,9 +497,8 @@ function setupItems(box) {
         const tr = el("tr");
         const ch = el("td");
         ch.appendChild(el("span", e.channel, "badge ch-" + e.channel));
-        const summary = el("td");
-        if (e.unconfirmed) { tr.className = "unconfirmed"; summary.append(unconfirmed(), document.createTextNode(" ")); }
-        summary.appendChild(document.createTextNode(e.summary));
+        const summary = el("td", e.summary);
+        if (e.unconfirmed) { tr.className = "unconfirmed"; summary.append(document.createTextNode(" "), unconfirmed()); }
         const more = entryDetail(e);
         if (more) { summary.appendChild(more); }
         tr.append(el("td", new Date(e.at).toLocaleString()), ch, el("td", e.kind), summary);
