@@ -5,8 +5,9 @@
 // available for chat, the phone number with a short code that carries the
 // visit to the phone menu, or a callback form (time window) and an email
 // form when the wait is long or no agent can chat. Forms carry a signed
-// per-page token (the page is public and sets no cookie) and are rate
-// limited per client address; every step is recorded in the funnel. The
+// per-page token (the page is public and sets no cookie); posts and page
+// views are rate limited per client address (an IPv6 client by its /64);
+// every step is recorded in the funnel. The
 // page speaks the flow's language, else the settings language (its own
 // words in English or French, text.go; the flow's titles as written).
 package contact

@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -70,6 +71,10 @@ type Config struct {
 	Windows []string
 	// SubmitsPerMinute bounds form posts per client address (default 10).
 	SubmitsPerMinute int
+	// PageViewsPerMinute bounds page views per client address (default
+	// 120: a few visitors behind one NAT): each view records the funnel
+	// and may issue a web-to-voice code, whose space is small.
+	PageViewsPerMinute int
 	// TokenTTL is how long a page's form token stays valid (default 2h).
 	TokenTTL time.Duration
 	// Secret signs form tokens (default: random at New, so tokens do not
@@ -86,7 +91,8 @@ type Config struct {
 type Handler struct {
 	cfg   Config
 	mux   *http.ServeMux
-	limit *limiter
+	limit *limiter // form posts
+	views *limiter // page views
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -98,6 +104,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	cfg.LongWait = cmp.Or(cfg.LongWait, 5*time.Minute)
 	cfg.SubmitsPerMinute = cmp.Or(cfg.SubmitsPerMinute, 10)
+	cfg.PageViewsPerMinute = cmp.Or(cfg.PageViewsPerMinute, 120)
 	cfg.TokenTTL = cmp.Or(cfg.TokenTTL, 2*time.Hour)
 	if len(cfg.Windows) == 0 {
 		cfg.Windows = []string{"09:00-12:00", "12:00-15:00", "15:00-18:00"}
@@ -109,7 +116,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), limit: newLimiter(cfg.SubmitsPerMinute, time.Minute)}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), limit: newLimiter(cfg.SubmitsPerMinute, time.Minute),
+		views: newLimiter(cfg.PageViewsPerMinute, time.Minute)}
 	h.mux.HandleFunc("GET /contact/_/contact.js", h.script)
 	h.mux.HandleFunc("GET /contact/{flow}", h.get)
 	h.mux.HandleFunc("POST /contact/{flow}", h.post)
@@ -182,6 +190,11 @@ func (h *Handler) flow(w http.ResponseWriter, r *http.Request) (*ivr.Flow, bool)
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.flow(w, r)
 	if !ok {
+		return
+	}
+	if !h.views.allow(clientIP(r), h.now()) {
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, h.language(r.Context(), f.Language).TooMany, http.StatusTooManyRequests)
 		return
 	}
 	q := r.URL.Query()
@@ -328,9 +341,11 @@ func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view,
 			v.Phone = &phoneView{Number: f.Phone}
 			if h.cfg.Codes != nil {
 				c.Intent = cmp.Or(c.Intent, n.Queue)
+				// Without a code (the code space taken, say) the
+				// visitor still gets the number.
 				code, err := h.cfg.Codes.Issue(ctx, n.Queue, c)
 				if err != nil {
-					return err
+					h.cfg.Logger.Warn("contact: no web-to-voice code", "flow", f.Name, "queue", n.Queue, "err", err)
 				}
 				v.Phone.Code = code
 			}
@@ -349,13 +364,26 @@ func (h *Handler) form(f *ivr.Flow, node, session string) *formView {
 }
 
 // clientIP is the address rate limits apply to: the connection's peer
-// (forwarding headers are not trusted; the appliance serves directly).
+// (forwarding headers are not trusted; the appliance serves directly); an
+// IPv6 peer by its /64, which one subscriber holds whole.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// validEmail reports whether s is one plain address (what the mail side
+// will accept), at most 254 bytes.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s && len(s) <= 254
 }
 
 // sameOrigin rejects cross-site posts: browsers send Origin on POST.
@@ -419,7 +447,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		item.Channel = "email"
 		item.Email = strings.TrimSpace(r.PostForm.Get("email"))
 		item.Message = strings.TrimSpace(r.PostForm.Get("message"))
-		if !strings.Contains(item.Email, "@") || len(item.Email) > 254 || item.Message == "" || len(item.Message) > 4000 {
+		if !validEmail(item.Email) || item.Message == "" || len(item.Message) > 4000 {
 			v.Title, v.Error, v.Email = t.EmailTitle, t.EmailError, h.form(f, id, session)
 			h.render(w, http.StatusUnprocessableEntity, v)
 			return
