@@ -4,12 +4,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/config"
+	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/webui/auth"
 )
 
@@ -216,6 +225,102 @@ func TestDecodeEntryNamesTheField(t *testing.T) {
 			}
 			if be.path != tc.path {
 				t.Errorf("path %q, want %q (%v)", be.path, tc.path, err)
+			}
+		})
+	}
+}
+
+// TestRecordingLinkOutside: a link planted in the recordings directory
+// that leads out of it is not followed.
+func TestRecordingLinkOutside(t *testing.T) {
+	rec, outside := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.wav"), []byte("RIFF secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.wav"), filepath.Join(rec, "call.wav")); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, Config{Recordings: rec})
+	day := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	addCDR(t, f.st, store.CDR{CallID: "a", Caller: "1001", Callee: "1002", StartedAt: day, Disposition: "answered", Recording: "call.wav"})
+	sup := f.login(t, "sup1", auth.RoleSupervisor)
+	if w := f.do(t, sup, "GET", "/api/v1/cdrs/1/recording", "", "", false); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "secret") {
+		t.Fatalf("link out of the recordings: %d %q", w.Code, w.Body)
+	}
+}
+
+// TestScriptsBuildNoHTML: the panel's, the chat widget's and the contact
+// page's scripts put visitor and customer strings in the page as text
+// only: none uses an HTML sink (a name or message with markup stays
+// inert, whatever the server let through).
+func TestScriptsBuildNoHTML(t *testing.T) {
+	sink := regexp.MustCompile(`\.(innerHTML|outerHTML|insertAdjacentHTML)\b|document\.write|\beval\(|new Function\(|setAttribute\(\s*["']on`)
+	for _, path := range []string{"assets/static/app.js", "../chat/widget.js", "../ivr/contact/assets/contact.js"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if sink.MatchString(line) {
+				t.Errorf("%s:%d: HTML sink: %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// endless reads as many bytes of 'a' as asked, forever.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
+}
+
+// TestBigBodies: every body is bounded: one announced too large is refused
+// at once with 413, one sent without a length is cut at the limit, and a
+// multipart or form made of a great many small parts is refused, never a
+// 5xx.
+func TestBigBodies(t *testing.T) {
+	f, admin := hostileFixture(t)
+	send := func(method, path, ctype string, body io.Reader, length int64) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, body)
+		r.ContentLength = length
+		r.Header.Set("Content-Type", ctype)
+		r.AddCookie(admin.cookie)
+		r.Header.Set(auth.CSRFHeader, admin.csrf)
+		w := httptest.NewRecorder()
+		f.s.Handler().ServeHTTP(w, r)
+		return w
+	}
+	var parts strings.Builder
+	mw := multipart.NewWriter(&parts)
+	for i := range 5000 {
+		mw.WriteField(fmt.Sprint("f", i), "x")
+	}
+	mw.Close()
+	fields := strings.Repeat("a=&", 300000)
+	for _, tc := range []struct {
+		name, method, path, ctype string
+		body                      io.Reader
+		length                    int64
+		want                      []int
+	}{
+		{"config announced too large", "PUT", "/api/v1/config", "application/yaml", endless{}, 2 << 20, []int{413}},
+		{"config without a length", "PUT", "/api/v1/config", "application/yaml", io.LimitReader(endless{}, 2<<20), -1, []int{413}},
+		{"JSON announced too large", "POST", "/api/v1/users", "application/json", endless{}, 2 << 20, []int{413}},
+		{"JSON without a length", "PUT", "/api/v1/agents/x", "application/json", io.LimitReader(endless{}, 2<<20), -1, []int{400, 413}},
+		{"upload announced too large", "POST", "/api/v1/prompts", "multipart/form-data; boundary=x", endless{}, maxUploadBody + 1, []int{413}},
+		{"upload without a length", "POST", "/api/v1/prompts", "multipart/form-data; boundary=x", io.LimitReader(endless{}, maxUploadBody+1), -1, []int{400, 413}},
+		{"many parts", "POST", "/api/v1/prompts", mw.FormDataContentType(), strings.NewReader(parts.String()), int64(parts.Len()), []int{400, 413}},
+		{"many form fields", "POST", "/admin/extensions", "application/x-www-form-urlencoded", strings.NewReader(fields), int64(len(fields)), []int{400, 413, 422}},
+		{"contact post too large", "POST", "/contact/main", "application/x-www-form-urlencoded", endless{}, 2 << 20, []int{413}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := send(tc.method, tc.path, tc.ctype, tc.body, tc.length)
+			if !slices.Contains(tc.want, w.Code) {
+				t.Fatalf("status %d, want one of %v: %.300s", w.Code, tc.want, w.Body)
 			}
 		})
 	}

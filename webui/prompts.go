@@ -26,20 +26,35 @@ var errBadUpload = errors.New("webui: bad upload")
 const maxUploadBody = prompts.MaxUpload + 1<<20
 
 // bodyLimits bounds every request body to maxBody, except prompt uploads,
-// which may carry a WAV file of up to prompts.MaxUpload; the temporary
-// files of an upload parsed for its CSRF token are removed after.
+// which may carry a WAV file of up to prompts.MaxUpload; a body announced
+// larger is refused at once with 413. The temporary files of an upload
+// parsed for its CSRF token are removed after.
 func bodyLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r2 := *r
-		if !isUpload(r) {
-			r2.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			next.ServeHTTP(w, &r2)
+		limit := int64(maxBody)
+		if isUpload(r) {
+			limit = maxUploadBody
+		}
+		if r.ContentLength > limit {
+			tooLarge(w, r, limit)
 			return
 		}
-		r2.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
+		r2 := *r
+		r2.Body = http.MaxBytesReader(w, r.Body, limit)
 		defer removeUploads(&r2)
 		next.ServeHTTP(w, &r2)
 	})
+}
+
+// tooLarge answers a body over limit bytes: JSON for the API, text
+// otherwise.
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	msg := fmt.Sprintf("request body over %d bytes", limit)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, http.StatusRequestEntityTooLarge, msg)
+		return
+	}
+	http.Error(w, msg, http.StatusRequestEntityTooLarge)
 }
 
 // isUpload reports whether r is a prompt upload.

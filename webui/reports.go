@@ -280,7 +280,8 @@ func (s *Server) apiCDRRecording(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no recording for this call")
 		return
 	}
-	f, err := os.Open(filepath.Join(s.cfg.Recordings, rel))
+	// Inside the directory, even through a link planted in it.
+	f, err := os.OpenInRoot(s.cfg.Recordings, rel)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "the recording file is missing")
 		return
