@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -292,13 +293,31 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
-// readFilter drops datagrams and stream reads from banned sources before
-// they are parsed.
+// readFilter drops datagrams and stream reads from banned sources, and
+// datagrams that cannot be SIP, before they are parsed.
 func (s *Server) readFilter(info sip.TransportReadProps, data []byte) ([]byte, error) {
 	if ap, ok := addrPortOf(info.RemoteAddr); ok && s.guard.Banned(ap.Addr()) {
 		return nil, nil
 	}
+	if info.Transport == "UDP" && !sipDatagram(data) {
+		return nil, nil
+	}
 	return data, nil
+}
+
+// startLineMax bounds how far sipDatagram looks for the end of the start
+// line.
+const startLineMax = 4096
+
+// sipDatagram reports whether data may be a SIP message: its first line
+// names the protocol (a request line ends with it, a status line begins
+// with it). sipgo adds every datagram's source to its connection pool for
+// good before parsing it, so noise from many sources (scanners' probes,
+// floods) would grow the pool; keep-alive CRLFs, which sipgo ignores, are
+// dropped here too.
+func sipDatagram(data []byte) bool {
+	line, _, ok := bytes.Cut(data[:min(len(data), startLineMax)], []byte("\n"))
+	return ok && bytes.Contains(line, []byte("SIP/"))
 }
 
 // advertiseAddr picks the address phones are told to reach.

@@ -38,3 +38,23 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestSIPDatagram(t *testing.T) {
+	tests := []struct {
+		data string
+		sip  bool
+	}{
+		{"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n", true},
+		{"SIP/2.0 200 OK\r\n\r\n", true},
+		{"INVITE  sip:a  SIP/7.0\r\n", true},
+		{"\r\n\r\n", false},
+		{"\x00\x01\x02\xff", false},
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", false},
+		{"OPTIONS sip:a SIP/2.0", false},
+	}
+	for _, tc := range tests {
+		if got := sipDatagram([]byte(tc.data)); got != tc.sip {
+			t.Errorf("sipDatagram(%q) = %v, want %v", tc.data, got, tc.sip)
+		}
+	}
+}
