@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/peertest"
 )
 
 // tortureCase is one message of RFC 4475 (testdata/torture/NAME.dat) and
@@ -377,6 +380,40 @@ func rss(t *testing.T, pid int) int64 {
 	return 0
 }
 
+// profiled starts the server on data with its Go profiler on a free
+// loopback port, and returns it with a function counting its goroutines.
+func profiled(t *testing.T, data string) (*server, func() int) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", peertest.FreePorts(t, 1))
+	srv := startServer(t, nil, binPath, data, "--pprof", addr)
+	return srv, func() int {
+		res, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		first, _ := bufio.NewReader(res.Body).ReadString('\n')
+		n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(first, "goroutine profile: total ")))
+		if err != nil {
+			t.Fatalf("goroutine profile starts %q", first)
+		}
+		return n
+	}
+}
+
+// settles waits until the server runs at most limit goroutines and
+// returns how many it runs then (more than limit after wait).
+func settles(count func() int, limit int, wait time.Duration) int {
+	deadline := time.Now().Add(wait)
+	for {
+		n := count()
+		if n <= limit || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // The server's TCP limits at their defaults (sip.TCPLimits).
 const (
 	tcpMessageTimeout = 10 * time.Second
@@ -386,9 +423,9 @@ const (
 func TestTortureTCP(t *testing.T) {
 	data := t.TempDir()
 	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
-	srv := startServer(t, nil, binPath, data)
+	srv, goroutines := profiled(t, data)
 	addr := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
-	before := rss(t, srv.cmd.Process.Pid)
+	before, baseline := rss(t, srv.cmd.Process.Pid), goroutines()
 
 	// Connections that each stall in their own way, all at once so the
 	// waits overlap.
@@ -485,9 +522,13 @@ func TestTortureTCP(t *testing.T) {
 		t.Fatalf("OPTIONS over TCP after the idle connections answered %q", got)
 	}
 	after := rss(t, srv.cmd.Process.Pid)
-	t.Logf("RSS %d MB before, %d MB after", before>>20, after>>20)
+	left := settles(goroutines, baseline+3, 15*time.Second)
+	t.Logf("RSS %d MB before, %d MB after; %d goroutines before, %d after", before>>20, after>>20, baseline, left)
 	if after-before > 100<<20 {
 		t.Errorf("RSS grew by %d MB", (after-before)>>20)
+	}
+	if left > baseline+3 {
+		t.Errorf("%d goroutines before the abuse, %d after it", baseline, left)
 	}
 	srv.alive(t, "TCP abuse")
 }
@@ -522,12 +563,12 @@ func TestTortureUDPFlood(t *testing.T) {
 	)
 	data := t.TempDir()
 	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
-	srv := startServer(t, nil, binPath, data)
+	srv, goroutines := profiled(t, data)
 	if got := register(t, srv.sipPort, "udp4", "127.0.0.1", "1001", "right-pass1"); got != "SIP/2.0 200 OK" {
 		t.Fatalf("REGISTER before the flood answered %q", got)
 	}
 	pid := srv.cmd.Process.Pid
-	before, logBefore := rss(t, pid), strings.Count(srv.output(), "\n")
+	before, logBefore, baseline := rss(t, pid), strings.Count(srv.output(), "\n"), goroutines()
 
 	junk := garbage(t)
 	var conns []*net.UDPConn
@@ -564,8 +605,12 @@ func TestTortureUDPFlood(t *testing.T) {
 	}
 	after := rss(t, pid)
 	logged := strings.Count(srv.output(), "\n") - logBefore
-	t.Logf("sent %d datagrams (%d garbage, %d OPTIONS) from %d ports in %v; RSS %d MB before, %d MB after; %d log lines",
-		sent, garbageCount, optionsCount, sources, took.Round(time.Millisecond), before>>20, after>>20, logged)
+	left := settles(goroutines, baseline+3, 15*time.Second)
+	t.Logf("sent %d datagrams (%d garbage, %d OPTIONS) from %d ports in %v; RSS %d MB before, %d MB after; %d log lines; %d goroutines before, %d after",
+		sent, garbageCount, optionsCount, sources, took.Round(time.Millisecond), before>>20, after>>20, logged, baseline, left)
+	if left > baseline+3 {
+		t.Errorf("%d goroutines before the flood, %d after it", baseline, left)
+	}
 	if after-before > 100<<20 {
 		t.Errorf("RSS grew by %d MB", (after-before)>>20)
 	}
