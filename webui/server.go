@@ -50,6 +50,9 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	BodyTimeout       time.Duration
 	IdleTimeout       time.Duration
+	// MaxConnsPerIP bounds the connections one address (an IPv6 /64)
+	// holds open at once; the next are closed as they come (default 256).
+	MaxConnsPerIP int
 	// Contact, when set, is mounted at /contact/ (the visual contact page).
 	Contact http.Handler
 	// Customers, when set, gives the console its customer search and
@@ -79,8 +82,8 @@ func (c Config) Validate() error {
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return errors.New("webui: CertFile and KeyFile must be given together")
 	}
-	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 {
-		return errors.New("webui: ReadHeaderTimeout, BodyTimeout and IdleTimeout must not be negative")
+	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.MaxConnsPerIP < 0 {
+		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout and MaxConnsPerIP must not be negative")
 	}
 	if c.TLS && c.CertFile == "" && c.DataDir == "" {
 		return errors.New("webui: DataDir is needed to keep a generated certificate")
@@ -129,6 +132,7 @@ func New(st *store.Store, bus *events.Bus, cfg Config) (*Server, error) {
 	cfg.ReadHeaderTimeout = cmp.Or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout)
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, defaultIdleTimeout)
+	cfg.MaxConnsPerIP = cmp.Or(cfg.MaxConnsPerIP, defaultMaxConnsPerIP)
 	cfg.Auth.Secure = cfg.TLS
 	p, err := loadPages()
 	if err != nil {
@@ -185,7 +189,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		return ErrNotListening
 	}
-	ln := s.ln
+	var ln net.Listener = newPerIPListener(s.ln, s.cfg.MaxConnsPerIP)
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}

@@ -13,11 +13,11 @@ import (
 	"time"
 )
 
-// serving starts the panel on 127.0.0.1:0 with short connection limits
-// and returns its address; the server stops with the test.
-func serving(t *testing.T) string {
+// serving starts the panel configured by cfg on 127.0.0.1:0 and returns
+// its address; the server stops with the test.
+func serving(t *testing.T, cfg Config) string {
 	t.Helper()
-	f := newFixture(t, Config{ReadHeaderTimeout: 200 * time.Millisecond, BodyTimeout: 200 * time.Millisecond, IdleTimeout: 200 * time.Millisecond})
+	f := newFixture(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := f.s.Listen(ctx); err != nil {
 		t.Fatal(err)
@@ -78,7 +78,8 @@ func trickle(c net.Conn, s string) <-chan struct{} {
 // header (slowloris) or its body, closes a kept-alive connection left
 // idle, and refuses an oversized header.
 func TestSlowClients(t *testing.T) {
-	addr := serving(t)
+	const short = 200 * time.Millisecond
+	addr := serving(t, Config{ReadHeaderTimeout: short, BodyTimeout: short, IdleTimeout: short})
 	t.Run("header trickled", func(t *testing.T) {
 		c := dial(t, addr)
 		done := trickle(c, "GET /login HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 40))
@@ -170,5 +171,41 @@ func TestBodyDeadlineLifted(t *testing.T) {
 	res.Body.Close()
 	if string(b) != "done" {
 		t.Fatalf("answer %d %q, want done", res.StatusCode, b)
+	}
+}
+
+// TestConnectionsPerAddress: an address holding MaxConnsPerIP connections
+// has its next one closed at once; a connection closed gives its place
+// back.
+func TestConnectionsPerAddress(t *testing.T) {
+	addr := serving(t, Config{MaxConnsPerIP: 3})
+	var held []net.Conn
+	for range 3 {
+		c := dial(t, addr)
+		br := bufio.NewReader(c)
+		if status := exchange(t, c, br, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+		held = append(held, c)
+	}
+	if got := closedByServer(t, dial(t, addr)); got != "" {
+		t.Fatalf("fourth connection answered %.80q", got)
+	}
+	held[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c := dial(t, addr)
+		_, err := io.WriteString(c, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+		if err == nil {
+			if res, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+				res.Body.Close()
+				break
+			}
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("no place after a connection closed")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
