@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/internal/clientaddr"
 	"github.com/switchboard-cc/switchboard/internal/customer"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
@@ -94,10 +94,7 @@ func (s *Server) serveVisitor(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
+	ip := clientaddr.Key(r.RemoteAddr)
 	s.mu.Lock()
 	full := s.perIP[ip] >= s.cfg.MaxConnsPerIP
 	if !full {

@@ -2,8 +2,9 @@ package webui
 
 import (
 	"net"
-	"net/netip"
 	"sync"
+
+	"github.com/switchboard-cc/switchboard/internal/clientaddr"
 )
 
 // defaultMaxConnsPerIP bounds the connections one address holds open at
@@ -19,11 +20,11 @@ type perIPListener struct {
 	max int
 
 	mu   sync.Mutex // guards open
-	open map[netip.Addr]int
+	open map[string]int
 }
 
 func newPerIPListener(ln net.Listener, max int) *perIPListener {
-	return &perIPListener{Listener: ln, max: max, open: map[netip.Addr]int{}}
+	return &perIPListener{Listener: ln, max: max, open: map[string]int{}}
 }
 
 // Accept returns the next connection of an address under its limit.
@@ -33,7 +34,7 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := addrKey(c.RemoteAddr())
+		key := clientaddr.Key(c.RemoteAddr().String())
 		l.mu.Lock()
 		full := l.open[key] >= l.max
 		if !full {
@@ -48,27 +49,12 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (l *perIPListener) release(key netip.Addr) {
+func (l *perIPListener) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open[key]--; l.open[key] <= 0 {
 		delete(l.open, key)
 	}
-}
-
-// addrKey is the address a connection counts against: its IP, an IPv6
-// one as the first address of its /64.
-func addrKey(a net.Addr) netip.Addr {
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return netip.Addr{}
-	}
-	ip := ap.Addr().Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.Addr()
-	}
-	return ip
 }
 
 // countedConn gives its place back when closed (by the server, or by a

@@ -12,13 +12,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/clientaddr"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/ivr"
 )
@@ -364,20 +364,9 @@ func (h *Handler) form(f *ivr.Flow, node, session string) *formView {
 }
 
 // clientIP is the address rate limits apply to: the connection's peer
-// (forwarding headers are not trusted; the appliance serves directly); an
-// IPv6 peer by its /64, which one subscriber holds whole.
-func clientIP(r *http.Request) string {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	a := ap.Addr().Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
+// (forwarding headers are not trusted; the appliance serves directly), an
+// IPv6 peer by its /64.
+func clientIP(r *http.Request) string { return clientaddr.Key(r.RemoteAddr) }
 
 // validEmail reports whether s is one plain address (what the mail side
 // will accept), at most 254 bytes.
