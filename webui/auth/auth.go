@@ -33,6 +33,14 @@ const (
 // MinPasswordLen is the shortest web panel password accepted.
 const MinPasswordLen = 10
 
+// MaxPasswordLen is the longest, in bytes: bcrypt reads no more.
+const MaxPasswordLen = 72
+
+// passwordFits reports whether password is neither too short nor too long.
+func passwordFits(password string) bool {
+	return len(password) >= MinPasswordLen && len(password) <= MaxPasswordLen
+}
+
 var userNameRE = regexp.MustCompile(`^[a-z0-9._-]{1,32}$`)
 
 // Config tunes a Manager; zero values mean the defaults.
@@ -107,7 +115,7 @@ func (m *Manager) CreateUser(ctx context.Context, name string, role Role, passwo
 	if !role.Valid() {
 		return ErrBadRole
 	}
-	if len(password) < MinPasswordLen {
+	if !passwordFits(password) {
 		return ErrWeakPassword
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), m.cfg.BcryptCost)
@@ -333,7 +341,7 @@ func clientAddr(r *http.Request) string {
 
 // SetPassword replaces a user's password and ends all of their sessions.
 func (m *Manager) SetPassword(ctx context.Context, name, password string) error {
-	if len(password) < MinPasswordLen {
+	if !passwordFits(password) {
 		return ErrWeakPassword
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), m.cfg.BcryptCost)

@@ -139,6 +139,7 @@ func TestCreateUserRejects(t *testing.T) {
 		{"bad name", "<b>x</b>", RoleAgent, "long enough pw", ErrBadUserName},
 		{"bad role", "x", Role("root"), "long enough pw", ErrBadRole},
 		{"short password", "x", RoleAgent, "short", ErrWeakPassword},
+		{"password over bcrypt's 72 bytes", "x", RoleAgent, strings.Repeat("p", MaxPasswordLen+1), ErrWeakPassword},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +153,12 @@ func TestCreateUserRejects(t *testing.T) {
 	}
 	if err := m.CreateUser(ctx, "dup", RoleAdmin, "long enough pw", ""); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("duplicate: %v", err)
+	}
+	if err := m.SetPassword(ctx, "dup", strings.Repeat("p", 100<<10)); !errors.Is(err, ErrWeakPassword) {
+		t.Fatalf("100 KiB password: %v", err)
+	}
+	if err := m.SetPassword(ctx, "dup", strings.Repeat("p", MaxPasswordLen)); err != nil {
+		t.Fatalf("72-byte password: %v", err)
 	}
 }
 

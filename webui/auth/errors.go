@@ -16,6 +16,7 @@ var (
 	ErrBadRole = errors.New("auth: role must be admin, supervisor or agent")
 	// ErrBadUserName is returned for a user name outside [a-z0-9._-]{1,32}.
 	ErrBadUserName = errors.New("auth: user name must be 1 to 32 of a-z 0-9 . _ -")
-	// ErrWeakPassword is returned for a password shorter than MinPasswordLen.
-	ErrWeakPassword = errors.New("auth: password must be at least 10 characters")
+	// ErrWeakPassword is returned for a password shorter than
+	// MinPasswordLen, or longer than MaxPasswordLen bytes (bcrypt's limit).
+	ErrWeakPassword = errors.New("auth: password must be at least 10 characters and at most 72 bytes")
 )
