@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -357,5 +358,41 @@ func TestBigBodies(t *testing.T) {
 				t.Fatalf("status %d, want one of %v: %.300s", w.Code, tc.want, w.Body)
 			}
 		})
+	}
+}
+
+// TestFormsHostileValues posts every form route of routes.go with every
+// usual field set to a hostile value (200 KiB, NUL, markup, out-of-range
+// numbers; the fields together just under the body limit): none is answered 5xx, and no answer echoes markup unescaped.
+func TestFormsHostileValues(t *testing.T) {
+	f, admin := hostileFixture(t)
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(`"POST (/[^"]*)"`).FindAllStringSubmatch(string(src), -1)
+	if len(routes) < 20 {
+		t.Fatalf("found only %d form routes in routes.go", len(routes))
+	}
+	fields := []string{"number", "name", "password", "username", "role", "display_name", "queue", "members", "host", "yaml",
+		"note", "body", "from", "identity", "timezone", "language", "in_did", "out_pattern", "out_strip",
+		"perm_max_concurrent", "origins", "hours", "capacity", "text", "kind", "lang"}
+	for _, m := range routes {
+		path := fillPath(m[1], "7")
+		for _, v := range []string{strings.Repeat("h", 30<<10), "\x00", "<script>x</script>", "-1", "99999999999999999999"} {
+			form := url.Values{}
+			for _, k := range fields {
+				form.Set(k, v)
+			}
+			t.Run(path+"/"+v[:min(len(v), 8)], func(t *testing.T) {
+				w := f.do(t, admin, "POST", path, "application/x-www-form-urlencoded", form.Encode(), true)
+				if w.Code >= 500 {
+					t.Fatalf("status %d: %.300s", w.Code, w.Body)
+				}
+				if strings.Contains(w.Body.String(), "<script>x") {
+					t.Fatal("the answer echoes markup unescaped")
+				}
+			})
+		}
 	}
 }
