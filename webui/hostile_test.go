@@ -362,8 +362,9 @@ func TestBigBodies(t *testing.T) {
 }
 
 // TestFormsHostileValues posts every form route of routes.go with every
-// usual field set to a hostile value (200 KiB, NUL, markup, out-of-range
-// numbers; the fields together just under the body limit): none is answered 5xx, and no answer echoes markup unescaped.
+// usual field set to a hostile value (30 KiB, the fields together just
+// under the body limit; NUL; markup; out-of-range numbers): none is
+// answered 5xx, and no answer echoes markup unescaped.
 func TestFormsHostileValues(t *testing.T) {
 	f, admin := hostileFixture(t)
 	src, err := os.ReadFile("routes.go")
