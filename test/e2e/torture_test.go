@@ -282,15 +282,12 @@ func TestTortureMessages(t *testing.T) {
 var challengeParam = regexp.MustCompile(`(realm|nonce|opaque|qop)="?([^",]*)"?`)
 
 // register registers ext with password from localIP over network (udp4
-// or tcp4), the way a phone does: REGISTER, 401, REGISTER with digest
-// credentials (RFC 2617, MD5, qop auth). It returns the final status line.
+// or tcp4) on a fresh socket; see registerOn.
 func register(t *testing.T, sipPort int, network, localIP, ext, password string) string {
 	t.Helper()
 	d := net.Dialer{Timeout: 5 * time.Second}
-	udp := network == "udp4"
-	transport := "TCP"
-	if udp {
-		d.LocalAddr, transport = &net.UDPAddr{IP: net.ParseIP(localIP)}, "UDP"
+	if network == "udp4" {
+		d.LocalAddr = &net.UDPAddr{IP: net.ParseIP(localIP)}
 	} else {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(localIP)}
 	}
@@ -299,8 +296,21 @@ func register(t *testing.T, sipPort int, network, localIP, ext, password string)
 		t.Fatal(err)
 	}
 	defer c.Close()
-	local := c.LocalAddr().String()
+	return registerOn(t, c, sipPort, ext, password)
+}
+
+// registerOn registers ext with password on c (UDP or TCP, connected to
+// the appliance), which becomes the extension's contact, the way a phone
+// does: REGISTER, 401, REGISTER with digest credentials. It returns the
+// final status line.
+func registerOn(t *testing.T, c net.Conn, sipPort int, ext, password string) string {
+	t.Helper()
 	uri := fmt.Sprintf("sip:127.0.0.1:%d", sipPort)
+	transport, udp := "TCP", c.LocalAddr().Network() == "udp"
+	if udp {
+		transport = "UDP"
+	}
+	local := c.LocalAddr().String()
 	req := func(cseq int, auth string) []byte {
 		return fmt.Appendf(nil, "REGISTER %s SIP/2.0\r\nVia: SIP/2.0/%s %s;branch=z9hG4bK-reg%d-%d\r\n"+
 			"From: <sip:%s@127.0.0.1>;tag=t%d\r\nTo: <sip:%s@127.0.0.1>\r\nCall-ID: reg-%s\r\nCSeq: %d REGISTER\r\n"+
@@ -315,19 +325,29 @@ func register(t *testing.T, sipPort int, network, localIP, ext, password string)
 	if statusCode(line) != "401" {
 		return line
 	}
+	if _, err := c.Write(req(2, "Authorization: "+digestAnswer(head, "WWW-Authenticate", ext, password, "REGISTER", uri)+"\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, _ = finalOf(c, udp)
+	return line
+}
+
+// digestAnswer answers the MD5 challenge in header of a response's head
+// for method on uri (RFC 2617, qop auth when offered).
+func digestAnswer(head, header, user, password, method, uri string) string {
 	params := map[string]string{}
 	for _, l := range strings.Split(head, "\r\n") {
-		if name, v, _ := strings.Cut(l, ":"); strings.EqualFold(name, "WWW-Authenticate") && strings.Contains(v, "MD5") {
+		if name, v, _ := strings.Cut(l, ":"); strings.EqualFold(name, header) && strings.Contains(v, "MD5") {
 			for _, m := range challengeParam.FindAllStringSubmatch(v, -1) {
 				params[m[1]] = m[2]
 			}
 		}
 	}
 	md5hex := func(s string) string { return fmt.Sprintf("%x", md5.Sum([]byte(s))) }
-	ha1 := md5hex(ext + ":" + params["realm"] + ":" + password)
-	ha2 := md5hex("REGISTER:" + uri)
-	auth := fmt.Sprintf(`Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", algorithm=MD5`,
-		ext, params["realm"], params["nonce"], uri)
+	ha1 := md5hex(user + ":" + params["realm"] + ":" + password)
+	ha2 := md5hex(method + ":" + uri)
+	auth := fmt.Sprintf(`Digest username="%s", realm="%s", nonce="%s", uri="%s", algorithm=MD5`,
+		user, params["realm"], params["nonce"], uri)
 	if params["qop"] != "" {
 		auth += fmt.Sprintf(`, qop=auth, nc=00000001, cnonce="c0ffee", response="%s"`,
 			md5hex(ha1+":"+params["nonce"]+":00000001:c0ffee:auth:"+ha2))
@@ -337,11 +357,88 @@ func register(t *testing.T, sipPort int, network, localIP, ext, password string)
 	if params["opaque"] != "" {
 		auth += fmt.Sprintf(`, opaque="%s"`, params["opaque"])
 	}
-	if _, err := c.Write(req(2, auth+"\r\n")); err != nil {
+	return auth
+}
+
+// call has ext (password) call callee over UDP: INVITE with an offer,
+// 407, INVITE with credentials. It returns once the second INVITE is
+// sent, with a function that waits for the call's final answer, ACKs it
+// and returns its status line.
+func call(t *testing.T, sipPort int, ext, password, callee string) func() string {
+	t.Helper()
+	c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sipPort})
+	if err != nil {
 		t.Fatal(err)
 	}
-	line, _ = finalOf(c, udp)
-	return line
+	t.Cleanup(func() { c.Close() })
+	local := c.LocalAddr().String()
+	uri := fmt.Sprintf("sip:%s@127.0.0.1:%d", callee, sipPort)
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	invite := func(cseq int, auth string) []byte {
+		return fmt.Appendf(nil, "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-inv%d-%d;rport\r\n"+
+			"From: <sip:%s@127.0.0.1>;tag=c%d\r\nTo: <sip:%s@127.0.0.1>\r\nCall-ID: call-%s\r\nCSeq: %d INVITE\r\n"+
+			"Contact: <sip:%s@%s>\r\nMax-Forwards: 70\r\n%sContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+			uri, local, cseq, time.Now().UnixNano(), ext, cseq, callee, local, cseq, ext, local, auth, len(sdp), sdp)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(invite(1, "")); err != nil {
+		t.Fatal(err)
+	}
+	line, head := finalOf(c, true)
+	if statusCode(line) != "407" {
+		t.Fatalf("INVITE without credentials answered %q", line)
+	}
+	if _, err := c.Write(invite(2, "Proxy-Authorization: "+digestAnswer(head, "Proxy-Authenticate", ext, password, "INVITE", uri)+"\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	return func() string {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		line, head := finalOf(c, true)
+		ack := "ACK " + uri + " SIP/2.0\r\n"
+		for _, l := range strings.Split(head, "\r\n")[1:] {
+			name, _, _ := strings.Cut(l, ":")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "via", "from", "to", "call-id":
+				ack += l + "\r\n"
+			}
+		}
+		c.Write([]byte(ack + "CSeq: 2 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"))
+		return line
+	}
+}
+
+// busy waits for an INVITE on a phone's socket and answers it 486 Busy
+// Here. It returns the INVITE's request line, or "" when none came within
+// wait.
+func busy(t *testing.T, phone net.Conn, wait time.Duration) string {
+	t.Helper()
+	phone.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 65536)
+	for {
+		n, err := phone.Read(buf)
+		if err != nil {
+			return ""
+		}
+		head, _, _ := strings.Cut(string(buf[:n]), "\r\n\r\n")
+		lines := strings.Split(head, "\r\n")
+		if !strings.HasPrefix(lines[0], "INVITE ") {
+			continue
+		}
+		res := "SIP/2.0 486 Busy Here\r\n"
+		for _, l := range lines[1:] {
+			name, _, _ := strings.Cut(l, ":")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "via", "v", "from", "f", "call-id", "i", "cseq":
+				res += l + "\r\n"
+			case "to", "t":
+				res += l + ";tag=busy\r\n"
+			}
+		}
+		if _, err := phone.Write([]byte(res + "Content-Length: 0\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		return lines[0]
+	}
 }
 
 // closedWithin reports whether the server closes c within wait.
@@ -563,8 +660,14 @@ func TestTortureUDPFlood(t *testing.T) {
 	)
 	data := t.TempDir()
 	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
+	mustCLI(t, "--data", data, "extension", "add", "1002", "--password", "right-pass2")
 	srv, goroutines := profiled(t, data)
-	if got := register(t, srv.sipPort, "udp4", "127.0.0.1", "1001", "right-pass1"); got != "SIP/2.0 200 OK" {
+	phone, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: srv.sipPort})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer phone.Close()
+	if got := registerOn(t, phone, srv.sipPort, "1001", "right-pass1"); got != "SIP/2.0 200 OK" {
 		t.Fatalf("REGISTER before the flood answered %q", got)
 	}
 	pid := srv.cmd.Process.Pid
@@ -600,12 +703,20 @@ func TestTortureUDPFlood(t *testing.T) {
 	}
 	took := time.Since(start)
 	srv.alive(t, "the flood")
-	if got := register(t, srv.sipPort, "udp4", "127.0.0.1", "1001", "right-pass1"); got != "SIP/2.0 200 OK" {
+	if got := register(t, srv.sipPort, "udp4", "127.0.0.1", "1002", "right-pass2"); got != "SIP/2.0 200 OK" {
 		t.Fatalf("REGISTER after the flood answered %q:\n%s", got, srv.output())
 	}
 	after := rss(t, pid)
 	logged := strings.Count(srv.output(), "\n") - logBefore
 	left := settles(goroutines, baseline+3, 15*time.Second)
+	// The phone registered before the flood still gets a call.
+	answer := call(t, srv.sipPort, "1002", "right-pass2", "1001")
+	if got := busy(t, phone, 5*time.Second); got == "" {
+		t.Fatalf("the phone got no INVITE after the flood:\n%s", srv.output())
+	}
+	if got := answer(); statusCode(got) != "486" {
+		t.Errorf("the caller heard %q, want the phone's 486", got)
+	}
 	t.Logf("sent %d datagrams (%d garbage, %d OPTIONS) from %d ports in %v; RSS %d MB before, %d MB after; %d log lines; %d goroutines before, %d after",
 		sent, garbageCount, optionsCount, sources, took.Round(time.Millisecond), before>>20, after>>20, logged, baseline, left)
 	if left > baseline+3 {
