@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -212,18 +211,16 @@ const itemsRefresh = 15 * time.Second
 // an "items" event with every item offered to or held by the agent, at
 // once and whenever that set changes on the distributor's "agent" events.
 func (s *Server) apiMyItemsEvents(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok || s.cfg.Live == nil {
+	if s.cfg.Live == nil {
 		writeError(w, http.StatusNotFound, "no live items here")
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
 	ch := s.bus.Subscribe(r.Context(), 16, "agent")
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": connected\n\n")
-	flusher.Flush()
+	es, err := s.startStream(w)
+	if err != nil {
+		return
+	}
 	refresh := time.NewTicker(itemsRefresh)
 	defer refresh.Stop()
 	last, seq := "", 0
@@ -245,9 +242,7 @@ func (s *Server) apiMyItemsEvents(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false
 		}
-		_, err = fmt.Fprintf(w, "id: %d\nevent: items\ndata: %s\n\n", seq, b)
-		flusher.Flush()
-		return err == nil
+		return es.send("id: %d\nevent: items\ndata: %s\n\n", seq, b) == nil
 	}
 	if !send(true) {
 		return

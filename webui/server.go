@@ -50,6 +50,10 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	BodyTimeout       time.Duration
 	IdleTimeout       time.Duration
+	// EventWriteTimeout bounds each write of an event stream (the
+	// wallboard's, the console's screen pops): a client that reads
+	// nothing for that long is dropped (default 30s).
+	EventWriteTimeout time.Duration
 	// MaxConnsPerIP bounds the connections one address (an IPv6 /64)
 	// holds open at once; the next are closed as they come (default 256).
 	MaxConnsPerIP int
@@ -82,8 +86,8 @@ func (c Config) Validate() error {
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return errors.New("webui: CertFile and KeyFile must be given together")
 	}
-	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.MaxConnsPerIP < 0 {
-		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout and MaxConnsPerIP must not be negative")
+	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.EventWriteTimeout < 0 || c.MaxConnsPerIP < 0 {
+		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout, EventWriteTimeout and MaxConnsPerIP must not be negative")
 	}
 	if c.TLS && c.CertFile == "" && c.DataDir == "" {
 		return errors.New("webui: DataDir is needed to keep a generated certificate")
@@ -133,6 +137,7 @@ func New(st *store.Store, bus *events.Bus, cfg Config) (*Server, error) {
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, defaultIdleTimeout)
 	cfg.MaxConnsPerIP = cmp.Or(cfg.MaxConnsPerIP, defaultMaxConnsPerIP)
+	cfg.EventWriteTimeout = cmp.Or(cfg.EventWriteTimeout, defaultEventWriteTimeout)
 	cfg.Auth.Secure = cfg.TLS
 	p, err := loadPages()
 	if err != nil {

@@ -15,6 +15,9 @@ const (
 	defaultBodyTimeout = time.Minute
 	// defaultIdleTimeout closes a kept-alive connection with no new request.
 	defaultIdleTimeout = 2 * time.Minute
+	// defaultEventWriteTimeout drops an event stream's client that reads
+	// nothing (the streams send a keepalive every 25s).
+	defaultEventWriteTimeout = 30 * time.Second
 	// uploadTimeoutFactor stretches the body timeout for prompt uploads
 	// (ten minutes by default: 64 MiB at about 1 Mbit/s).
 	uploadTimeoutFactor = 10

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/webui/auth"
 )
 
 // serving starts the panel configured by cfg on 127.0.0.1:0 and returns
-// its address; the server stops with the test.
-func serving(t *testing.T, cfg Config) string {
+// it and its address; the server stops with the test.
+func serving(t *testing.T, cfg Config) (*fixture, string) {
 	t.Helper()
 	f := newFixture(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,7 +32,7 @@ func serving(t *testing.T, cfg Config) string {
 			t.Error(err)
 		}
 	})
-	return f.s.Addr().String()
+	return f, f.s.Addr().String()
 }
 
 // dial connects to addr; the connection is closed with the test, and
@@ -79,7 +81,7 @@ func trickle(c net.Conn, s string) <-chan struct{} {
 // idle, and refuses an oversized header.
 func TestSlowClients(t *testing.T) {
 	const short = 200 * time.Millisecond
-	addr := serving(t, Config{ReadHeaderTimeout: short, BodyTimeout: short, IdleTimeout: short})
+	_, addr := serving(t, Config{ReadHeaderTimeout: short, BodyTimeout: short, IdleTimeout: short})
 	t.Run("header trickled", func(t *testing.T) {
 		c := dial(t, addr)
 		done := trickle(c, "GET /login HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 40))
@@ -178,7 +180,7 @@ func TestBodyDeadlineLifted(t *testing.T) {
 // has its next one closed at once; a connection closed gives its place
 // back.
 func TestConnectionsPerAddress(t *testing.T) {
-	addr := serving(t, Config{MaxConnsPerIP: 3})
+	_, addr := serving(t, Config{MaxConnsPerIP: 3})
 	var held []net.Conn
 	for range 3 {
 		c := dial(t, addr)
@@ -192,6 +194,12 @@ func TestConnectionsPerAddress(t *testing.T) {
 		t.Fatalf("fourth connection answered %.80q", got)
 	}
 	held[0].Close()
+	waitPlace(t, addr)
+}
+
+// waitPlace waits up to 5 s for a connection to addr to be served.
+func waitPlace(t *testing.T, addr string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c := dial(t, addr)
@@ -199,13 +207,45 @@ func TestConnectionsPerAddress(t *testing.T) {
 		if err == nil {
 			if res, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
 				res.Body.Close()
-				break
+				c.Close()
+				return
 			}
 		}
 		c.Close()
 		if time.Now().After(deadline) {
-			t.Fatal("no place after a connection closed")
+			t.Fatal("no place for a new connection")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestEventStreamClientNotReading: a supervisor's event stream whose
+// client reads nothing ends after EventWriteTimeout and frees its
+// connection (the only one its address may hold here).
+func TestEventStreamClientNotReading(t *testing.T) {
+	f, addr := serving(t, Config{MaxConnsPerIP: 1, EventWriteTimeout: 100 * time.Millisecond})
+	sup := f.login(t, "sup1", auth.RoleSupervisor)
+	c := dial(t, addr)
+	if err := c.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nCookie: "+sup.cookie.String()+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, ": connected") {
+			break
+		}
+	}
+	// Far more than the socket buffers hold, none of it read.
+	big := strings.Repeat("e", 64<<10)
+	for range 200 {
+		f.bus.Publish("wallboard", big)
+	}
+	waitPlace(t, addr)
 }
