@@ -160,7 +160,7 @@ func (s *Server) Listen(ctx context.Context) error {
 		uc.SetWriteBuffer(udpBuffer)
 	}
 	uaddr := udp.LocalAddr().(*net.UDPAddr)
-	s.udp, s.tcp = udp, newTCPListener(tcp, s.cfg.TCP, s.log)
+	s.udp, s.tcp = udp, newTCPListener(tcp, s.cfg.TCP, s.log, s.guard.Banned)
 	s.addr = uaddr.AddrPort()
 	s.adv = advertiseAddr(s.cfg.AdvertiseIP, s.addr.Addr())
 

@@ -53,20 +53,23 @@ func (l TCPLimits) withDefaults() TCPLimits {
 const acceptBackoffMax = time.Second
 
 // tcpListener is the SIP TCP listener handed to sipgo: it keeps accepting
-// through temporary Accept errors, refuses connections over the caps and
-// gives each connection it admits the deadlines of its TCPLimits.
+// through temporary Accept errors, closes connections from banned sources
+// and over the caps at once, and gives each connection it admits the
+// deadlines of its TCPLimits.
 type tcpListener struct {
 	net.Listener
-	lim TCPLimits
-	log *slog.Logger
+	lim    TCPLimits
+	log    *slog.Logger
+	banned func(netip.Addr) bool
 
 	mu    sync.Mutex // guards the following fields
 	open  map[netip.Addr]int
 	total int
 }
 
-func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger) *tcpListener {
-	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, open: map[netip.Addr]int{}}
+// newTCPListener wraps l; banned tells the sources to refuse.
+func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger, banned func(netip.Addr) bool) *tcpListener {
+	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, banned: banned, open: map[netip.Addr]int{}}
 }
 
 // Accept returns the next admitted connection; it fails only once the
@@ -86,6 +89,10 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 		}
 		backoff = 0
 		src, _ := addrPortOf(c.RemoteAddr())
+		if l.banned(src.Addr()) {
+			c.Close()
+			continue
+		}
 		if !l.admit(src.Addr()) {
 			l.log.Debug("sip: tcp connection over the limits closed", "source", src)
 			c.Close()

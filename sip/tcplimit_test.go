@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -71,7 +72,8 @@ func TestTCPListenerCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newTCPListener(ln, TCPLimits{PerSource: 2, MessageTimeout: time.Minute}, slog.New(slog.DiscardHandler))
+	l := newTCPListener(ln, TCPLimits{PerSource: 2, MessageTimeout: time.Minute}, slog.New(slog.DiscardHandler),
+		func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.2") })
 	defer l.Close()
 	accepted := make(chan net.Conn, 10)
 	go func() {
@@ -98,6 +100,17 @@ func TestTCPListenerCaps(t *testing.T) {
 	clients[2].SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := clients[2].Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("the third connection: read %v, want EOF", err)
+	}
+	// A banned source is closed at once, not counted.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	banned, err := d.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer banned.Close()
+	banned.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := banned.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("a banned source: read %v, want EOF", err)
 	}
 	// Closing one makes room for another.
 	first.Close()

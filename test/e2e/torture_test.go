@@ -583,6 +583,13 @@ func TestTortureTCP(t *testing.T) {
 			}
 		}
 	}()
+	// 100 connections from another source that each announce a 60 KB body
+	// and send 10 bytes of it: what sipgo holds for them meanwhile.
+	const pinned = 100
+	for range pinned {
+		c := dial("127.0.0.7")
+		go c.Write(stalls["Content-Length 60000, 10 bytes sent"])
+	}
 	// 500 idle connections from one source.
 	var idle []net.Conn
 	for range 500 {
@@ -601,6 +608,11 @@ func TestTortureTCP(t *testing.T) {
 	t.Logf("500 idle connections from %s: %d closed at once (cap %d a source)", attacker, closedAtOnce, tcpPerSource)
 	if closedAtOnce != 500-tcpPerSource {
 		t.Errorf("%d of 500 idle connections from one source were closed at once, want %d", closedAtOnce, 500-tcpPerSource)
+	}
+	holding := rss(t, srv.cmd.Process.Pid)
+	t.Logf("RSS %d MB with %d connections holding a 60 KB body and %d idle ones open", holding>>20, pinned, tcpPerSource)
+	if holding-before > 100<<20 {
+		t.Errorf("RSS grew by %d MB while connections stalled", (holding-before)>>20)
 	}
 	for range stalls {
 		c := <-closed
