@@ -367,14 +367,7 @@ func TestBigBodies(t *testing.T) {
 // answered 5xx, and no answer echoes markup unescaped.
 func TestFormsHostileValues(t *testing.T) {
 	f, admin := hostileFixture(t)
-	src, err := os.ReadFile("routes.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	routes := regexp.MustCompile(`"POST (/[^"]*)"`).FindAllStringSubmatch(string(src), -1)
-	if len(routes) < 20 {
-		t.Fatalf("found only %d form routes in routes.go", len(routes))
-	}
+	routes := registeredRoutes(t, `"POST (/[^"]*)"`)
 	fields := []string{"number", "name", "password", "username", "role", "display_name", "queue", "members", "host", "yaml",
 		"note", "body", "from", "identity", "timezone", "language", "in_did", "out_pattern", "out_strip",
 		"perm_max_concurrent", "origins", "hours", "capacity", "text", "kind", "lang"}
@@ -396,4 +389,19 @@ func TestFormsHostileValues(t *testing.T) {
 			})
 		}
 	}
+}
+
+// registeredRoutes returns the submatches of pattern in routes.go, the
+// routes the mux registers; it fails the test when fewer than 20 match.
+func registeredRoutes(t *testing.T, pattern string) [][]string {
+	t.Helper()
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(pattern).FindAllStringSubmatch(string(src), -1)
+	if len(routes) < 20 {
+		t.Fatalf("found only %d routes matching %s in routes.go", len(routes), pattern)
+	}
+	return routes
 }
