@@ -105,6 +105,15 @@ func (c *conn) pingLoop(interval time.Duration) {
 	}
 }
 
+// tellRate tells a flooding visitor, before its connection is closed,
+// why: an error frame "rate" (the widget words it), written within a
+// second.
+func (c *conn) tellRate() {
+	ctx, cancel := context.WithTimeout(c.ctx, time.Second)
+	defer cancel()
+	_ = c.ws.Write(ctx, websocket.MessageText, frame(map[string]any{"type": "error", "code": "rate", "error": errFlood.Error()}))
+}
+
 // bucket is a token bucket limiting one visitor's message rate.
 type bucket struct {
 	rate, burst, tokens float64

@@ -178,3 +178,20 @@ func TestHostileNamesStayData(t *testing.T) {
 		t.Fatalf("name %q, want it kept as typed", d.Chat.Name)
 	}
 }
+
+// TestFloodToldWhy: a visitor over its message rate hears why (an error
+// frame "rate", which the widget words) before its connection is closed
+// for policy violation.
+func TestFloodToldWhy(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Rate, c.Burst = 0.01, 5 })
+	v, _ := r.visitor("") // the hello takes one of the 5
+	for range 5 {
+		v.send(map[string]any{"type": "typing"})
+	}
+	if e := v.expect("error"); e["code"] != "rate" {
+		t.Fatalf("error frame %v, want code rate", e)
+	}
+	if got := readClose(t, v); got != websocket.StatusPolicyViolation {
+		t.Fatalf("closed with %v, want a policy violation", got)
+	}
+}

@@ -143,7 +143,10 @@ func (s *Server) serveConn(c *conn, handle func([]byte) error, detach func()) {
 		}
 	}
 	switch {
-	case errors.Is(cause, errFlood), errors.Is(cause, errNoHello):
+	case errors.Is(cause, errFlood):
+		c.tellRate()
+		c.ws.Close(websocket.StatusPolicyViolation, cause.Error())
+	case errors.Is(cause, errNoHello):
 		c.ws.Close(websocket.StatusPolicyViolation, cause.Error())
 	case errors.Is(cause, errBadRequest):
 		c.ws.Close(websocket.StatusUnsupportedData, clipString(cause.Error(), 120))

@@ -50,7 +50,8 @@
       err_email: "Please give a valid email address.",
       err_failed: "That did not work, please try again.",
       err_limit: "The transcript has already been sent.",
-      err_too_many: "Too many chats are open from your network; please try again later."
+      err_too_many: "Too many chats are open from your network; please try again later.",
+      err_rate: "You sent messages too fast; please reload the page to chat again."
     },
     fr: {
       launcher: "Discutez avec nous",
@@ -92,7 +93,8 @@
       err_email: "Indiquez une adresse e-mail valide.",
       err_failed: "Cela n’a pas fonctionné, veuillez réessayer.",
       err_limit: "La conversation a déjà été envoyée.",
-      err_too_many: "Trop de discussions sont ouvertes depuis votre réseau ; réessayez plus tard."
+      err_too_many: "Trop de discussions sont ouvertes depuis votre réseau ; réessayez plus tard.",
+      err_rate: "Vous avez envoyé des messages trop vite ; rechargez la page pour discuter à nouveau."
     }
   };
   var lang = "en";
@@ -160,7 +162,7 @@
   root.appendChild(launcher); root.appendChild(panel);
   relabel();
 
-  var ws = null, token = store.get("token", ""), seen = {}, pending = store.get("pending", []), backoff = 500, stopped = false, lastTyping = 0, typingTimer = null;
+  var ws = null, token = store.get("token", ""), seen = {}, pending = store.get("pending", []), backoff = 500, stopped = false, limited = false, lastTyping = 0, typingTimer = null;
 
   function show(node, on) { node.style.display = on ? "" : "none"; }
   function open() { show(panel, true); show(launcher, false); }
@@ -217,12 +219,12 @@
         break;
       case "left": show(away, false); setStatus(tr(f.what === "callback" ? "calledBack" : "messageSent")); break;
       case "transcript_sent": setStatus(tr("transcriptSent").replace("{email}", f.email)); break;
-      case "error": setStatus(tr("err_" + f.code) || f.error); break;
+      case "error": limited = limited || f.code === "rate"; setStatus(tr("err_" + f.code) || f.error); break;
       }
     };
     ws.onclose = function (ev) {
       ws = null;
-      if (stopped || ev.code === 1008) { setStatus(tr("disconnected")); return; }
+      if (stopped || ev.code === 1008) { setStatus(tr(limited ? "err_rate" : "disconnected")); return; }
       setStatus(tr("reconnecting"));
       setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000);
     };
