@@ -195,3 +195,27 @@ func TestFloodToldWhy(t *testing.T) {
 		t.Fatalf("closed with %v, want a policy violation", got)
 	}
 }
+
+// TestRateSharedByAChatsConnections: a visitor's connections to one chat
+// share its message rate: many tabs (or a script) do not multiply it. (No
+// connection here goes over its own 4 frames.)
+func TestRateSharedByAChatsConnections(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Rate, c.Burst = 0.01, 4 })
+	r.available("alice")
+	v, token, _ := r.startChat("Three tabs", "", "") // hello, start
+	v.send(map[string]any{"type": "msg", "cid": "a", "text": "one"})
+	v.expect("ack")
+	for i := range 2 {
+		conn, _ := r.visitor(token)
+		for j := range 2 {
+			conn.send(map[string]any{"type": "msg", "cid": fmt.Sprint(i, j), "text": "more"})
+			if i == 1 && j == 1 { // the chat's 5th message
+				if e := conn.expect("error"); e["code"] != "rate" {
+					t.Fatalf("fifth message of the chat: %v, want error rate", e)
+				}
+				return
+			}
+			conn.expect("ack")
+		}
+	}
+}

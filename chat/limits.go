@@ -18,3 +18,15 @@ func (s *Server) countChatLocked(ss *session, delta int) {
 		delete(s.chatsIP, ss.ip)
 	}
 }
+
+// allowMessage reports whether one more visitor message fits ss's rate:
+// a visitor's connections to one chat (tabs, or a script opening many)
+// share Config.Rate and Burst, as each connection does on its own.
+func (s *Server) allowMessage(ss *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss.rate.burst == 0 {
+		ss.rate = bucket{rate: s.cfg.Rate, burst: float64(s.cfg.Burst)}
+	}
+	return ss.rate.allow(s.cfg.Now())
+}

@@ -76,6 +76,9 @@ type session struct {
 	mailed   int // transcripts sent, bounded by maxTranscripts
 
 	ip string // the address that started it ("" for a reloaded one); set before it is shared
+	// rate bounds the visitor's messages over all their connections to
+	// the chat (guarded by Server.mu).
+	rate bucket
 }
 
 // New returns a Server on st, feeding dir, whose chats go through dist. It

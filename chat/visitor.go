@@ -201,6 +201,9 @@ func (v *visitor) handle(data []byte) error {
 		if len(f.CID) > maxCID {
 			return fmt.Errorf("%w: cid too long", errBadRequest)
 		}
+		if !v.s.allowMessage(v.ss) {
+			return errFlood
+		}
 		m, err := v.s.post(ctx, v.ss, store.ChatMessage{Sender: "visitor", Body: f.Text, ClientID: f.CID})
 		if errors.Is(err, ErrTooLong) {
 			v.fail("too_long", err)
