@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +27,12 @@ type TCPLimits struct {
 	// the longest registration, so a phone that re-registers over its
 	// connection keeps it.
 	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose peer does not take what is
+	// written to it (a full TCP window) within it: sipgo answers each
+	// request in its own goroutine, and a peer sending requests without
+	// reading the answers held one blocked goroutine per request for as
+	// long as the connection stayed open. Zero means 10s.
+	WriteTimeout time.Duration
 	// PerSource caps the open connections of one source address; more are
 	// closed as soon as they are accepted. Zero means 128.
 	PerSource int
@@ -39,6 +46,9 @@ func (l TCPLimits) withDefaults() TCPLimits {
 	}
 	if l.IdleTimeout <= 0 {
 		l.IdleTimeout = 65 * time.Minute
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = 10 * time.Second
 	}
 	if l.PerSource <= 0 {
 		l.PerSource = 128
@@ -135,10 +145,18 @@ type tcpConn struct {
 	once  sync.Once
 	frame framer
 	due   time.Time // only the reading goroutine uses frame and due
+	// wmu serializes writes, so that a write's deadline is its own and not
+	// pushed back by the writers queued behind it.
+	wmu sync.Mutex
 }
 
-// Read reads under the connection's deadline and follows the framing.
+// Read reads under the connection's deadline and follows the framing. It
+// first waits for a write in progress: a peer that does not read its
+// answers is not read from either, so its requests stay in its own send
+// buffer instead of becoming goroutines blocked on writing theirs.
 func (c *tcpConn) Read(b []byte) (int, error) {
+	c.wmu.Lock() // waits for the writer
+	c.wmu.Unlock()
 	if err := c.Conn.SetReadDeadline(c.due); err != nil {
 		return 0, err
 	}
@@ -154,6 +172,23 @@ func (c *tcpConn) Read(b []byte) (int, error) {
 			c.due = now.Add(c.l.lim.MessageTimeout)
 		}
 		c.frame.completed = 0
+	}
+	return n, err
+}
+
+// Write writes b within the write timeout, and closes the connection when
+// the peer takes longer to read it (the writers queued behind then fail at
+// once).
+func (c *tcpConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.l.lim.WriteTimeout)); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Write(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.l.log.Debug("sip: tcp peer does not read; connection closed", "source", c.src)
+		c.Close()
 	}
 	return n, err
 }

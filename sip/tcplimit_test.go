@@ -128,3 +128,42 @@ func TestTCPListenerCaps(t *testing.T) {
 		t.Fatalf("after closing all: total %d, sources %v", l.total, l.open)
 	}
 }
+
+func TestTCPConnClosesPeerNotReading(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newTCPListener(ln, TCPLimits{WriteTimeout: 100 * time.Millisecond}, slog.New(slog.DiscardHandler),
+		func(netip.Addr) bool { return false })
+	defer l.Close()
+	peer, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The peer never reads: writes fill its window, then one times out.
+	chunk := make([]byte, 64<<10)
+	for i := 0; ; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			break
+		}
+		if i == 10000 {
+			t.Fatal("640 MB written to a peer that reads nothing")
+		}
+	}
+	// The connection is closed: reading from it fails at once.
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read from the connection after the write timeout")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.total != 0 {
+		t.Fatalf("the closed connection is still counted: %d", l.total)
+	}
+}

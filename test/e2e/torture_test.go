@@ -551,7 +551,7 @@ func TestTortureTCP(t *testing.T) {
 		ok   bool
 		took time.Duration
 	}
-	closed := make(chan closing, len(stalls))
+	closed := make(chan closing, len(stalls)+1)
 	var slow net.Conn
 	start := time.Now()
 	for name, b := range stalls {
@@ -583,6 +583,25 @@ func TestTortureTCP(t *testing.T) {
 			}
 		}
 	}()
+	// A peer that sends requests without ever reading the answers: once
+	// the answers fill the connection's buffers the server stops taking
+	// its requests and closes it. It writes until the server closes it,
+	// 20,000 requests at most; their 4 KB Call-ID, copied into each
+	// answer, fills the buffers in a few thousand.
+	go func() {
+		c := dial("127.0.0.8")
+		pad := strings.Repeat("x", 4096)
+		sent := 0
+		for sent < 20000 {
+			id := time.Now().UnixNano()
+			if _, err := fmt.Fprintf(c, "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.8:9;branch=z9hG4bK-%d\r\n"+
+				"From: <sip:a@127.0.0.8>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: %d%s@noread\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", id, id, pad); err != nil {
+				break
+			}
+			sent++
+		}
+		closed <- closing{fmt.Sprintf("never reads (%d requests sent)", sent), sent < 20000, time.Since(start)}
+	}()
 	// 100 connections from another source that each announce a 60 KB body
 	// and send 10 bytes of it: what sipgo holds for them meanwhile.
 	const pinned = 100
@@ -610,11 +629,11 @@ func TestTortureTCP(t *testing.T) {
 		t.Errorf("%d of 500 idle connections from one source were closed at once, want %d", closedAtOnce, 500-tcpPerSource)
 	}
 	holding := rss(t, srv.cmd.Process.Pid)
-	t.Logf("RSS %d MB with %d connections holding a 60 KB body and %d idle ones open", holding>>20, pinned, tcpPerSource)
+	t.Logf("RSS %d MB while the stalled connections, %d holding a 60 KB body and %d idle ones, are open", holding>>20, pinned, tcpPerSource)
 	if holding-before > 100<<20 {
 		t.Errorf("RSS grew by %d MB while connections stalled", (holding-before)>>20)
 	}
-	for range stalls {
+	for range len(stalls) + 1 {
 		c := <-closed
 		t.Logf("%-36s closed %v, %v after it was sent", c.name, c.ok, c.took.Round(100*time.Millisecond))
 		if !c.ok {
