@@ -22,17 +22,17 @@ func (s *Server) routes() {
 	s.srv.OnRegister(s.guarded(s.handleRegister))
 	s.srv.OnOptions(s.guarded(s.handleOptions))
 	s.srv.OnInvite(s.guarded(s.handleInvite))
-	s.srv.OnAck(s.guarded(s.calls.HandleAck))
+	s.srv.OnAck(s.guarded(stateless(s.calls.HandleAck)))
 	s.srv.OnBye(s.guarded(s.handleBye))
-	s.srv.OnInfo(s.guarded(s.calls.HandleInfo))
-	s.srv.OnCancel(s.guarded(func(req *sip.Request, tx sip.ServerTransaction) {
+	s.srv.OnInfo(s.guarded(s.handleInfo))
+	s.srv.OnCancel(s.guarded(stateless(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, Status(481, "Call/Transaction Does Not Exist", nil))
-	}))
-	s.srv.OnNoRoute(s.guarded(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	s.srv.OnNoRoute(s.guarded(stateless(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allowed))
 		tx.Respond(res)
-	}))
+	})))
 }
 
 // guarded wraps a handler so that requests from scanners and banned

@@ -477,25 +477,58 @@ func rss(t *testing.T, pid int) int64 {
 	return 0
 }
 
+// profiler reads a running appliance's Go profiler (serve --pprof).
+type profiler string
+
 // profiled starts the server on data with its Go profiler on a free
-// loopback port, and returns it with a function counting its goroutines.
-func profiled(t *testing.T, data string) (*server, func() int) {
+// loopback port.
+func profiled(t *testing.T, data string) (*server, profiler) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", peertest.FreePorts(t, 1))
-	srv := startServer(t, nil, binPath, data, "--pprof", addr)
-	return srv, func() int {
-		res, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		first, _ := bufio.NewReader(res.Body).ReadString('\n')
-		n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(first, "goroutine profile: total ")))
-		if err != nil {
-			t.Fatalf("goroutine profile starts %q", first)
-		}
-		return n
+	return startServer(t, nil, binPath, data, "--pprof", addr), profiler(addr)
+}
+
+// get returns the lines of one of the profiler's pages.
+func (p profiler) get(t *testing.T, page string) []string {
+	t.Helper()
+	res, err := http.Get("http://" + string(p) + page)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(string(body), "\n")
+}
+
+// goroutines counts the appliance's goroutines.
+func (p profiler) goroutines(t *testing.T) int {
+	t.Helper()
+	first := p.get(t, "/debug/pprof/goroutine?debug=1")[0]
+	n, err := strconv.Atoi(strings.TrimPrefix(first, "goroutine profile: total "))
+	if err != nil {
+		t.Fatalf("goroutine profile starts %q", first)
+	}
+	return n
+}
+
+// heap is the appliance's heap in use, in bytes, after a garbage
+// collection: what it holds, not what it has yet to collect.
+func (p profiler) heap(t *testing.T) int64 {
+	t.Helper()
+	for _, l := range p.get(t, "/debug/pprof/heap?gc=1&debug=1") {
+		if v, ok := strings.CutPrefix(l, "# HeapInuse = "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no HeapInuse in the heap profile")
+	return 0
 }
 
 // settles waits until the server runs at most limit goroutines and
@@ -520,7 +553,8 @@ const (
 func TestTortureTCP(t *testing.T) {
 	data := t.TempDir()
 	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
-	srv, goroutines := profiled(t, data)
+	srv, prof := profiled(t, data)
+	goroutines := func() int { return prof.goroutines(t) }
 	addr := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
 	before, baseline := rss(t, srv.cmd.Process.Pid), goroutines()
 
@@ -685,14 +719,16 @@ func garbage(t *testing.T) [][]byte {
 
 func TestTortureUDPFlood(t *testing.T) {
 	const (
-		garbageCount = 20000
-		optionsCount = 5000
-		sources      = 500 // source ports the flood comes from
+		garbageCount   = 20000
+		optionsCount   = 5000
+		statelessCount = 10000 // MESSAGE and CANCEL
+		sources        = 500   // source ports the flood comes from
 	)
 	data := t.TempDir()
 	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
 	mustCLI(t, "--data", data, "extension", "add", "1002", "--password", "right-pass2")
-	srv, goroutines := profiled(t, data)
+	srv, prof := profiled(t, data)
+	goroutines := func() int { return prof.goroutines(t) }
 	phone, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: srv.sipPort})
 	if err != nil {
 		t.Fatal(err)
@@ -702,7 +738,7 @@ func TestTortureUDPFlood(t *testing.T) {
 		t.Fatalf("REGISTER before the flood answered %q", got)
 	}
 	pid := srv.cmd.Process.Pid
-	before, logBefore, baseline := rss(t, pid), strings.Count(srv.output(), "\n"), goroutines()
+	before, logBefore, baseline, heapBefore := rss(t, pid), strings.Count(srv.output(), "\n"), goroutines(), prof.heap(t)
 
 	junk := garbage(t)
 	var conns []*net.UDPConn
@@ -716,11 +752,22 @@ func TestTortureUDPFlood(t *testing.T) {
 	}
 	start := time.Now()
 	sent := 0
-	for i := range garbageCount + optionsCount {
+	for i := range garbageCount + optionsCount + statelessCount {
 		c := conns[i%sources]
-		msg := junk[i%len(junk)]
-		if i%5 == 4 {
-			msg = sentBy(plainOptions("UDP"), c.LocalAddr().(*net.UDPAddr).Port)
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		var msg []byte
+		switch i % 7 {
+		case 4:
+			msg = sentBy(plainOptions("UDP"), port)
+		case 5, 6:
+			// Requests that reach no call: an unknown method (405) and a
+			// CANCEL of nothing (481), each a new transaction.
+			method := [...]string{"MESSAGE", "CANCEL"}[i%7-5]
+			msg = fmt.Appendf(nil, "%s sip:1001@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-f%d;rport\r\n"+
+				"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: f%d\r\nCSeq: 1 %s\r\nContent-Length: 0\r\n\r\n",
+				method, port, i, i, method)
+		default:
+			msg = junk[i%len(junk)]
 		}
 		if _, err := c.Write(msg); err == nil {
 			sent++
@@ -737,7 +784,7 @@ func TestTortureUDPFlood(t *testing.T) {
 	if got := register(t, srv.sipPort, "udp4", "127.0.0.1", "1002", "right-pass2"); got != "SIP/2.0 200 OK" {
 		t.Fatalf("REGISTER after the flood answered %q:\n%s", got, srv.output())
 	}
-	after := rss(t, pid)
+	after, heapAfter := rss(t, pid), prof.heap(t)
 	logged := strings.Count(srv.output(), "\n") - logBefore
 	left := settles(goroutines, baseline+3, 15*time.Second)
 	// The phone registered before the flood still gets a call.
@@ -748,8 +795,14 @@ func TestTortureUDPFlood(t *testing.T) {
 	if got := answer(); statusCode(got) != "486" {
 		t.Errorf("the caller heard %q, want the phone's 486", got)
 	}
-	t.Logf("sent %d datagrams (%d garbage, %d OPTIONS) from %d ports in %v; RSS %d MB before, %d MB after; %d log lines; %d goroutines before, %d after",
-		sent, garbageCount, optionsCount, sources, took.Round(time.Millisecond), before>>20, after>>20, logged, baseline, left)
+	t.Logf("sent %d datagrams (%d garbage, %d OPTIONS, %d MESSAGE and CANCEL) from %d ports in %v; RSS %d MB before, %d MB after; heap in use %d MB before, %d MB after; %d log lines; %d goroutines before, %d after",
+		sent, garbageCount, optionsCount, statelessCount, sources, took.Round(time.Millisecond), before>>20, after>>20,
+		heapBefore>>20, heapAfter>>20, logged, baseline, left)
+	// What the flood's transactions would hold through Timer J (32 s,
+	// about 4 KB each) if they were kept.
+	if heapAfter-heapBefore > 20<<20 {
+		t.Errorf("the heap in use grew by %d MB", (heapAfter-heapBefore)>>20)
+	}
 	if left > baseline+3 {
 		t.Errorf("%d goroutines before the flood, %d after it", baseline, left)
 	}
