@@ -9,13 +9,9 @@ import (
 // sipVersion is the only protocol version the appliance speaks.
 const sipVersion = "SIP/2.0"
 
-// required are the header fields every request carries (RFC 3261 §8.1.1);
-// single those that may appear once at most (RFC 3261 §7.3.1: only
-// comma-separated lists may repeat).
-var (
-	required = []string{"Via", "From", "To", "Call-ID", "CSeq"}
-	single   = []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
-)
+// single are the header fields that may appear once at most (RFC 3261
+// §7.3.1: only comma-separated lists may repeat).
+var single = [...]string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
 
 // uriSchemes are the Request-URI schemes the appliance routes.
 var uriSchemes = []string{"sip", "sips", "tel"}
@@ -37,15 +33,13 @@ func validate(req *sip.Request) *rejection {
 	if req.SipVersion != sipVersion {
 		return &rejection{code: 505, reason: "Version Not Supported"}
 	}
-	for _, name := range required {
-		if req.GetHeader(name) == nil {
-			return &rejection{code: 400, reason: "Missing " + name}
-		}
+	// The header fields every request carries (RFC 3261 §8.1.1), read as
+	// the handlers read them.
+	if name := missingHeader(req); name != "" {
+		return &rejection{code: 400, reason: "Missing " + name}
 	}
-	for _, name := range single {
-		if len(req.GetHeaders(name)) > 1 {
-			return &rejection{code: 400, reason: "Multiple " + name}
-		}
+	if name := repeatedHeader(req); name != "" {
+		return &rejection{code: 400, reason: "Multiple " + name}
 	}
 	// sipgo upper-cases the request's method but not the CSeq's.
 	if !strings.EqualFold(string(req.CSeq().MethodName), string(req.Method)) {
@@ -71,6 +65,42 @@ func validate(req *sip.Request) *rejection {
 		}
 	}
 	return nil
+}
+
+// missingHeader names the first mandatory header field req lacks, or "".
+func missingHeader(req *sip.Request) string {
+	switch {
+	case req.Via() == nil:
+		return "Via"
+	case req.From() == nil:
+		return "From"
+	case req.To() == nil:
+		return "To"
+	case req.CallID() == nil:
+		return "Call-ID"
+	case req.CSeq() == nil:
+		return "CSeq"
+	}
+	return ""
+}
+
+// repeatedHeader names the first single header field req repeats, or "";
+// one pass over the header fields, without allocating (it runs on every
+// request).
+func repeatedHeader(req *sip.Request) string {
+	var seen [len(single)]bool
+	for _, h := range req.Headers() {
+		for i, name := range single {
+			if strings.EqualFold(h.Name(), name) {
+				if seen[i] {
+					return name
+				}
+				seen[i] = true
+				break
+			}
+		}
+	}
+	return ""
 }
 
 // reject answers req as r says, statelessly; an ACK gets no answer.
