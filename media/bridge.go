@@ -37,34 +37,99 @@ func Bridge(ctx context.Context, a, b *Session) error {
 	return nil
 }
 
-// relay moves packets arriving on from's socket to to's phone. It is the
-// hot path: one buffer, no allocation and no shared lock per packet. With
-// a nil to it only reads: latching, statistics, digits and inactivity, for
-// a session that plays to its phone.
-//
-// The read blocks until a packet comes, ctx ends (a function run by
-// context.AfterFunc moves the read deadline into the past) or the
-// inactivity timeout may have passed: the deadline is lastRx+timeout, set
-// when the relay starts and moved only when it fires, so a flowing stream
-// costs no timer update per packet and an idle relay no wake-up but that
-// one. Re-INVITEs are seen per packet through the sessions' generations.
+// relay moves packets arriving on from's socket to to's phone until ctx
+// ends, the session is closed (ErrClosed through stop) or the inactivity
+// timeout passes (ErrInactive). With a nil to it only reads: latching,
+// statistics, digits and inactivity, for a session that plays to its
+// phone. On Linux the engine's epoll readers serve it (see pollRelay);
+// elsewhere, or when they cannot, a goroutine reads the socket.
 func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session) {
+	d := newDirection(stop, from, to)
+	if !from.eng.portable && pollRelay(ctx, d) {
+		return
+	}
+	d.loop(ctx)
+}
+
+// relayDir is one direction of a relay: what arrives from from's phone goes to
+// to's. It is the hot path: no allocation and no lock shared across calls
+// per packet. Its fields belong to whoever reads from's socket.
+type relayDir struct {
+	stop     context.CancelCauseFunc
+	from, to *Session
+	timeout  time.Duration
+	// lastRx is when the phone last sent, or when the call was last seen
+	// on hold (held calls are exempt from the inactivity timeout).
+	lastRx  time.Time
+	latched netip.AddrPort
+	in, out leg
+}
+
+func newDirection(stop context.CancelCauseFunc, from, to *Session) *relayDir {
+	return &relayDir{stop: stop, from: from, to: to, timeout: from.eng.cfg.inactivity(),
+		lastRx: time.Now(), in: from.leg(), out: to.leg()}
+}
+
+// packet handles one datagram from src, received at now.
+func (d *relayDir) packet(pkt []byte, src netip.AddrPort, now time.Time) {
+	if len(pkt) < 12 || pkt[0]>>6 != 2 {
+		return // not RTP version 2
+	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	if src != d.latched {
+		if d.latched.IsValid() && now.Sub(d.lastRx) < relatchAfter {
+			return // a stray sender while the phone's stream is alive
+		}
+		d.latched = src
+		target := src // a copy, so that src stays off the heap
+		d.from.target.Store(&target)
+	}
+	d.lastRx = now
+	if d.from.gen() != d.in.gen || d.to.gen() != d.out.gen {
+		d.in, d.out = d.from.leg(), d.to.leg() // a re-INVITE or a mode change
+	}
+	forward(pkt, now, d.from, d.to, &d.in, &d.out)
+}
+
+// expired reports whether the inactivity timeout has passed at now. It
+// picks up re-INVITEs first: a held call is never inactive, and its
+// silence starts counting only once it is resumed.
+func (d *relayDir) expired(now time.Time) bool {
+	d.in, d.out = d.from.leg(), d.to.leg()
+	if d.in.held || d.out.held {
+		d.lastRx = now
+		return false
+	}
+	return d.timeout > 0 && now.Sub(d.lastRx) >= d.timeout
+}
+
+// deadline is when the inactivity timeout would pass, zero when it is
+// disabled.
+func (d *relayDir) deadline() time.Time {
+	if d.timeout <= 0 {
+		return time.Time{}
+	}
+	return d.lastRx.Add(d.timeout)
+}
+
+// loop reads from's socket in this goroutine. The read blocks until a
+// packet comes, ctx ends (a function run by context.AfterFunc moves the
+// read deadline into the past) or the inactivity timeout may have passed:
+// the deadline is set when the loop starts and moved only when it fires,
+// so a flowing stream costs no timer update per packet and an idle relay
+// no wake-up but that one. Re-INVITEs are seen per packet through the
+// sessions' generations.
+func (d *relayDir) loop(ctx context.Context) {
+	from := d.from
 	stopWaking := context.AfterFunc(ctx, func() { from.rtp.SetReadDeadline(time.Unix(1, 0)) })
 	defer stopWaking()
 	buf := make([]byte, 1500)
-	timeout := from.eng.cfg.inactivity()
-	now := time.Now()
-	// lastRx is when the phone last sent, or when the call was last seen
-	// on hold (held calls are exempt from the inactivity timeout).
-	lastRx := now
-	var latched netip.AddrPort
-	in, out := from.leg(), to.leg()
-	if !armDeadline(ctx, from, timeout, lastRx) {
+	if !d.armDeadline(ctx) {
 		return
 	}
 	for {
 		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
-		now = time.Now()
+		now := time.Now()
 		if ctx.Err() != nil {
 			if err == nil && n >= 12 {
 				// the relay ends, but the phone did send this packet
@@ -74,54 +139,30 @@ func relay(ctx context.Context, stop context.CancelCauseFunc, from, to *Session)
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				in, out = from.leg(), to.leg() // pick up re-INVITEs (hold, codec change)
-				if in.held || out.held {
-					lastRx = now
-				} else if timeout > 0 && now.Sub(lastRx) >= timeout {
-					stop(ErrInactive)
+				if d.expired(now) {
+					d.stop(ErrInactive)
 					return
 				}
-				if !armDeadline(ctx, from, timeout, lastRx) {
+				if !d.armDeadline(ctx) {
 					return
 				}
 				continue
 			}
 			if errors.Is(err, net.ErrClosed) {
-				stop(ErrClosed)
+				d.stop(ErrClosed)
 			}
 			return
 		}
-		if n < 12 || buf[0]>>6 != 2 {
-			continue // not RTP version 2
-		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if src != latched {
-			if latched.IsValid() && now.Sub(lastRx) < relatchAfter {
-				continue // a stray sender while the phone's stream is alive
-			}
-			latched = src
-			target := src // a copy, so that src stays off the heap
-			from.target.Store(&target)
-		}
-		lastRx = now
-		if from.gen() != in.gen || to.gen() != out.gen {
-			in, out = from.leg(), to.leg() // a re-INVITE or a mode change
-		}
-		forward(buf[:n], now, from, to, &in, &out)
+		d.packet(buf[:n], src, now)
 	}
 }
 
 // armDeadline sets the read deadline of from's socket to the moment the
-// inactivity timeout would pass (none when the timeout is disabled), and
-// reports whether the relay may read: false once ctx has ended. The
-// check comes after the write, so a cancellation's past deadline is never
-// overwritten unseen.
-func armDeadline(ctx context.Context, from *Session, timeout time.Duration, lastRx time.Time) bool {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = lastRx.Add(timeout)
-	}
-	from.rtp.SetReadDeadline(deadline)
+// inactivity timeout would pass, and reports whether the loop may read:
+// false once ctx has ended. The check comes after the write, so a
+// cancellation's past deadline is never overwritten unseen.
+func (d *relayDir) armDeadline(ctx context.Context) bool {
+	d.from.rtp.SetReadDeadline(d.deadline())
 	return ctx.Err() == nil
 }
 

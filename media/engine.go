@@ -66,6 +66,11 @@ type Engine struct {
 	log    *slog.Logger
 	lo, hi int
 	bindIP net.IP
+	// polls are the epoll readers relays use on Linux; portable makes
+	// every relay read its socket in its own goroutine instead, as on
+	// other systems (the tests run both ways).
+	polls    pollers
+	portable bool
 
 	mu    sync.Mutex // guards the following fields
 	next  int
@@ -83,6 +88,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	e.lo, e.hi = cfg.ports()
 	e.next = e.lo
+	e.polls.init()
 	if cfg.BindIP != "" {
 		e.bindIP = net.ParseIP(cfg.BindIP)
 	}

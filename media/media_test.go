@@ -69,17 +69,26 @@ func TestParseSDP(t *testing.T) {
 	}
 }
 
+// portableEngines makes newTestEngine's engines read each socket in its
+// own goroutine, as on systems without the epoll readers
+// (TestPortableRelay).
+var portableEngines bool
+
 func newTestEngine(t testing.TB, inactivity time.Duration) *Engine {
 	t.Helper()
-	e, err := NewEngine(Config{BindIP: "127.0.0.1", PortMin: 40000 + (int(time.Now().UnixNano()/1000)%500)*20, PortMax: 0, InactivityTimeout: inactivity})
-	if err == nil {
-		return e
-	}
-	lo := 41000 + (int(time.Now().UnixNano()/1000)%1000)*10
-	e, err = NewEngine(Config{BindIP: "127.0.0.1", PortMin: lo, PortMax: lo + 200, InactivityTimeout: inactivity})
+	return newTestEngineOn(t, "127.0.0.1", inactivity)
+}
+
+// newTestEngineOn returns an engine bound to bindIP ("" for every
+// address) on a port range of its own.
+func newTestEngineOn(t testing.TB, bindIP string, inactivity time.Duration) *Engine {
+	t.Helper()
+	lo := 40000 + (int(time.Now().UnixNano()/1000)%500)*20
+	e, err := NewEngine(Config{BindIP: bindIP, PortMin: lo, PortMax: lo + 200, InactivityTimeout: inactivity})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.portable = portableEngines
 	return e
 }
 

@@ -20,6 +20,7 @@ type Session struct {
 	rtp, rtcp *net.UDPConn
 	sessID    uint64
 	closeOnce sync.Once
+	closed    chan struct{} // closed by Close
 
 	// target is where RTP toward the phone goes: the SDP address until the
 	// phone's real source is latched (symmetric RTP, NAT).
@@ -82,7 +83,7 @@ func (o *outStream) next() (seq uint16, ts uint32, first bool) {
 }
 
 func newSession(e *Engine, port int, rtp, rtcp *net.UDPConn) *Session {
-	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1, digits: make(chan dtmf.Digit, digitQueue)}
+	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1, closed: make(chan struct{}), digits: make(chan dtmf.Digit, digitQueue)}
 	s.out.ssrc = rand.Uint32()
 	s.out.seq = uint16(rand.Uint32())
 	s.out.ts = rand.Uint32()
@@ -95,6 +96,8 @@ func (s *Session) LocalPort() int { return s.port }
 // Close frees the session's ports. It is safe to call more than once.
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.unpoll()
 		s.rtp.Close()
 		s.rtcp.Close()
 		s.eng.release(s.port)
