@@ -253,13 +253,13 @@ func (p *poller) serve(rc syscall.RawConn, done chan struct{}) {
 		msgs[i].Hdr.SetIovlen(1)
 		msgs[i].Hdr.Name = &names[i][0]
 	}
+	var n int
+	wait := func(fd uintptr) bool { // made once: a closure per wait would be an allocation
+		n, _ = unix.EpollWait(int(fd), events, 0)
+		return n > 0 // none ready: park until the instance is readable
+	}
 	for {
-		var n int
-		err := rc.Read(func(fd uintptr) bool {
-			n, _ = unix.EpollWait(int(fd), events, 0)
-			return n > 0 // none ready: park until the instance is readable
-		})
-		if err != nil {
+		if err := rc.Read(wait); err != nil {
 			return // closed: the last socket was removed
 		}
 		now := time.Now()
