@@ -1,6 +1,8 @@
 #!/bin/sh
 # Media relay load: N concurrent G.711 calls through media.Bridge against a
-# bare UDP forwarder, both in one process pinned to one core (RELAY_CPU),
+# bare UDP forwarder and (on Linux) the floor forwarder (epoll, recvmmsg:
+# the cheapest per-packet forwarder we can write), all in one process
+# pinned to one core (RELAY_CPU),
 # the phones in a child process on the others (PHONES_CPUS). Override with
 # CALLS=1000 DURATION=10s REPEAT=5 RELAY_CPU=0 PHONES_CPUS=1.
 set -e
