@@ -42,8 +42,8 @@ func (c Codes) now() time.Time {
 }
 
 // Issue stores a new random code for queue and the web context, and
-// returns it.
-func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, error) {
+// returns it with the time it expires.
+func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, time.Time, error) {
 	digits := c.Digits
 	if digits <= 0 {
 		digits = 4
@@ -54,7 +54,7 @@ func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, err
 	}
 	data, err := json.Marshal(wc)
 	if err != nil {
-		return "", fmt.Errorf("ivr: code context: %w", err)
+		return "", time.Time{}, fmt.Errorf("ivr: code context: %w", err)
 	}
 	limit := big.NewInt(1)
 	for range digits {
@@ -63,19 +63,20 @@ func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, err
 	for range 20 {
 		n, err := rand.Int(rand.Reader, limit)
 		if err != nil {
-			return "", fmt.Errorf("ivr: code: %w", err)
+			return "", time.Time{}, fmt.Errorf("ivr: code: %w", err)
 		}
 		code := fmt.Sprintf("%0*d", digits, n)
-		err = c.Store.PutIVRCode(ctx, code, queue, data, c.now().Add(ttl))
+		expires := c.now().Add(ttl)
+		err = c.Store.PutIVRCode(ctx, code, queue, data, expires)
 		if errors.Is(err, store.ErrCodeTaken) {
 			continue
 		}
 		if err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
-		return code, nil
+		return code, expires, nil
 	}
-	return "", fmt.Errorf("ivr: code: %w", store.ErrCodeTaken)
+	return "", time.Time{}, fmt.Errorf("ivr: code: %w", store.ErrCodeTaken)
 }
 
 // Resolve returns the queue and web context of an unexpired code; an

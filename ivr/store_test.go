@@ -23,9 +23,12 @@ func TestCodesRoundTripAndExpire(t *testing.T) {
 	now := time.Now()
 	codes := Codes{Store: st, TTL: time.Hour, Now: func() time.Time { return now }}
 	wc := Context{Flow: "main", Face: Web, Intent: "billing", Path: []string{"welcome", "billing"}}
-	code, err := codes.Issue(t.Context(), "billing", wc)
+	code, expires, err := codes.Issue(t.Context(), "billing", wc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !expires.Equal(now.Add(time.Hour)) {
+		t.Fatalf("expires %v, want %v", expires, now.Add(time.Hour))
 	}
 	if len(code) != 4 {
 		t.Fatalf("code %q is not 4 digits", code)

@@ -60,6 +60,7 @@ func TestCodeBridgesWebToVoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page := get(t, h, "/contact/main?n=support")
+	_, page = reveal(t, h, page, "192.0.2.1:1")
 	m := regexp.MustCompile(`\*([0-9]{4})#`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", page)
@@ -88,7 +89,7 @@ func TestCodeBridgesWebToVoice(t *testing.T) {
 	for _, c := range counts {
 		got = append(got, strings.Join([]string{c.Node, c.Face, c.Step, c.Choice}, "/")+"="+string(rune('0'+c.Count)))
 	}
-	want := []string{"support/web/enter/=1", "welcome/voice/choice/code=1", "welcome/voice/enter/=1"}
+	want := []string{"support/web/choice/call=1", "support/web/enter/=1", "welcome/voice/choice/code=1", "welcome/voice/enter/=1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("funnel = %v, want %v", got, want)
 	}

@@ -68,6 +68,7 @@ func TestBrowser(t *testing.T) {
 	if !exists("#phone") || exists("#callback") {
 		t.Fatal("with a chat agent: want chat and phone, no callback form")
 	}
+	do(chromedp.Click(chromedp.CSS("#get-code")), chromedp.WaitVisible(chromedp.CSS("#code")))
 	if got := text("#code"); got != "*4821#" {
 		t.Fatalf("code = %q", got)
 	}

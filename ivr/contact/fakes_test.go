@@ -79,9 +79,25 @@ func (f *funnel) count(node string, step ivr.Step, choice string) int {
 	return k
 }
 
-type codes struct{}
+// codes issues 4821, 4822 and so on, each valid for 30 minutes, and
+// keeps what it was asked.
+type codes struct {
+	mu    sync.Mutex // guards asked
+	asked []ivr.Context
+}
 
-func (codes) Issue(context.Context, string, ivr.Context) (string, error) { return "4821", nil }
+func (c *codes) Issue(_ context.Context, _ string, wc ivr.Context) (string, time.Time, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asked = append(c.asked, wc)
+	return fmt.Sprint(4820 + len(c.asked)), time.Now().Add(30 * time.Minute), nil
+}
+
+func (c *codes) issued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.asked)
+}
 
 type openCalendar bool
 
@@ -106,7 +122,7 @@ func newTestHandler(live *fakeLive, fn *funnel, open bool) *Handler {
 		Flows:   Flows{"main": demoFlow()},
 		Env:     ivr.Env{Live: live, Calendars: openCalendar(open)},
 		Funnel:  fn,
-		Codes:   codes{},
+		Codes:   &codes{},
 		ChatURL: func(q string) string { return "/chat/?queue=" + q },
 	})
 	if err != nil {

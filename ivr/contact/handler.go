@@ -47,7 +47,7 @@ func (fs Flows) Flow(_ context.Context, name string) (*ivr.Flow, error) {
 // CodeIssuer issues the short code that carries a web visit to the phone
 // menu; ivr.Codes satisfies it.
 type CodeIssuer interface {
-	Issue(ctx context.Context, queue string, c ivr.Context) (string, error)
+	Issue(ctx context.Context, queue string, c ivr.Context) (code string, expires time.Time, err error)
 }
 
 // Config configures a Handler. Zero values mean the defaults.
@@ -72,8 +72,9 @@ type Config struct {
 	// SubmitsPerMinute bounds form posts per client address (default 10).
 	SubmitsPerMinute int
 	// PageViewsPerMinute bounds page views per client address (default
-	// 120: a few visitors behind one NAT): each view records the funnel
-	// and may issue a web-to-voice code, whose space is small.
+	// 120: a few visitors behind one NAT): each view records the funnel.
+	// Web-to-voice codes are issued only when the visitor asks for one,
+	// under a tighter limit (codesPerMinute).
 	PageViewsPerMinute int
 	// TokenTTL is how long a page's form token stays valid (default 2h).
 	TokenTTL time.Duration
@@ -93,6 +94,8 @@ type Handler struct {
 	mux   *http.ServeMux
 	limit *limiter // form posts
 	views *limiter // page views
+	calls *limiter // new web-to-voice codes
+	codes issuedCodes
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -117,11 +120,12 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Logger = slog.Default()
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), limit: newLimiter(cfg.SubmitsPerMinute, time.Minute),
-		views: newLimiter(cfg.PageViewsPerMinute, time.Minute)}
+		views: newLimiter(cfg.PageViewsPerMinute, time.Minute), calls: newLimiter(codesPerMinute, time.Minute)}
 	h.mux.HandleFunc("GET /contact/_/contact.js", h.script)
 	h.mux.HandleFunc("GET /contact/{flow}", h.get)
 	h.mux.HandleFunc("POST /contact/{flow}", h.post)
 	h.mux.HandleFunc("POST /contact/{flow}/left", h.left)
+	h.mux.HandleFunc("POST /contact/{flow}/call", h.call)
 	return h, nil
 }
 
@@ -167,7 +171,11 @@ type view struct {
 
 type linkView struct{ URL, Text string }
 type optionView struct{ Href, Label string }
-type phoneView struct{ Number, Code string }
+type phoneView struct {
+	Number, Code string
+	// Reveal is the form asking for a code, when the visit has none yet.
+	Reveal *formView
+}
 type formView struct {
 	Action, Token, Node string
 	Windows             []string
@@ -290,7 +298,7 @@ func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*v
 				return nil, err
 			}
 		case n.Type == ivr.Queue || n.Type == ivr.Chat:
-			return v, h.intent(ctx, f, n, v, c)
+			return v, h.intent(ctx, f, n, v)
 		case n.Type == ivr.Callback:
 			v.Title = cmp.Or(n.Title, v.T.CallbackTitle)
 			v.Callback = h.form(f, id, session)
@@ -315,7 +323,7 @@ func (h *Handler) walk(ctx context.Context, f *ivr.Flow, id, session string) (*v
 }
 
 // intent fills the page of a queue or chat node with what fits now.
-func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view, c ivr.Context) error {
+func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view) error {
 	v.Title = cmp.Or(n.Title, n.Intent, v.T.HowToReach)
 	live := h.cfg.Env.Live
 	chat := false
@@ -339,15 +347,13 @@ func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view,
 		long = wait > h.cfg.LongWait
 		if !long && f.Phone != "" {
 			v.Phone = &phoneView{Number: f.Phone}
+			// A view issues no code: the visit's code if it has one,
+			// else the button that asks for it (call).
 			if h.cfg.Codes != nil {
-				c.Intent = cmp.Or(c.Intent, n.Queue)
-				// Without a code (the code space taken, say) the
-				// visitor still gets the number.
-				code, err := h.cfg.Codes.Issue(ctx, n.Queue, c)
-				if err != nil {
-					h.cfg.Logger.Warn("contact: no web-to-voice code", "flow", f.Name, "queue", n.Queue, "err", err)
+				v.Phone.Code = h.codes.get(visit{flow: f.Name, node: v.Node, session: v.Session}, h.now())
+				if v.Phone.Code == "" {
+					v.Phone.Reveal = h.revealForm(f, v.Node, v.Session)
 				}
-				v.Phone.Code = code
 			}
 		}
 	}
@@ -385,6 +391,29 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
+// signedForm reads a post of a form of this handler's pages, of at most
+// max bytes, and returns its node (one of f's) and the visit its token
+// was signed for; it answers the request itself when the post is
+// cross-site, malformed, or its token is not valid for that node.
+func (h *Handler) signedForm(w http.ResponseWriter, r *http.Request, f *ivr.Flow, t *texts, max int64) (node, session string, ok bool) {
+	if !sameOrigin(r) {
+		http.Error(w, "cross-site form rejected", http.StatusForbidden)
+		return "", "", false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return "", "", false
+	}
+	node = r.PostForm.Get("node")
+	session, ok = checkToken(h.cfg.Secret, r.PostForm.Get("token"), f.Name, node, h.now())
+	if !ok || f.Nodes[node] == nil {
+		http.Error(w, t.Expired, http.StatusForbidden)
+		return "", "", false
+	}
+	return node, session, true
+}
+
 var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 .\-()]{4,22}$`)
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
@@ -398,22 +427,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, t.TooMany, http.StatusTooManyRequests)
 		return
 	}
-	if !sameOrigin(r) {
-		http.Error(w, "cross-site form rejected", http.StatusForbidden)
+	id, session, ok := h.signedForm(w, r, f, t, 16<<10)
+	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	id := r.PostForm.Get("node")
-	session, ok := checkToken(h.cfg.Secret, r.PostForm.Get("token"), f.Name, id, h.now())
 	n := f.Nodes[id]
-	if !ok || n == nil {
-		http.Error(w, t.Expired, http.StatusForbidden)
-		return
-	}
 	if !slices.Contains([]ivr.Type{ivr.Queue, ivr.Chat, ivr.Callback, ivr.EmailForm}, n.Type) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return

@@ -47,7 +47,7 @@ func TestPages(t *testing.T) {
 	}{
 		{"menu", true, 0, 0, "/contact/main", []string{"How can we help?", "Technical support &lt;b&gt;now&lt;/b&gt;"}, []string{"<b>now"}},
 		{"self-service link first", true, 0, 0, "/contact/main?n=faq", []string{`id="selfservice"`, "https://example.com/faq", `id="phone"`}, nil},
-		{"short wait shows the phone and code", true, 0, time.Minute, "/contact/main?n=support", []string{`id="phone"`, "*4821#", `id="callback"`}, []string{`id="chat"`}},
+		{"short wait shows the phone and code", true, 0, time.Minute, "/contact/main?n=support", []string{`id="phone"`, `id="get-code"`, `id="callback"`}, []string{`id="chat"`, `id="code"`}},
 		{"long wait hides the phone", true, 1, time.Hour, "/contact/main?n=support", []string{`id="chat"`, `id="callback"`, `id="email"`}, []string{`id="phone"`}},
 		{"chat agent and short wait: no forms", true, 1, time.Minute, "/contact/main?n=support", []string{`id="chat"`, `id="phone"`}, []string{`id="callback"`}},
 		{"after hours the callback form", false, 1, 0, "/contact/main?n=hours", []string{"We are closed", `id="callback"`}, []string{`id="phone"`}},

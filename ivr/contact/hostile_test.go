@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/ivr"
 )
@@ -16,8 +17,8 @@ import (
 // noCodes is a code issuer whose code space is taken.
 type noCodes struct{}
 
-func (noCodes) Issue(context.Context, string, ivr.Context) (string, error) {
-	return "", errors.New("ivr: code: store: code taken")
+func (noCodes) Issue(context.Context, string, ivr.Context) (string, time.Time, error) {
+	return "", time.Time{}, errors.New("ivr: code: store: code taken")
 }
 
 // getFrom fetches target as the client at remote.
@@ -58,14 +59,16 @@ func TestPageViewsPerAddress(t *testing.T) {
 }
 
 // TestCodeSpaceTaken: when no web-to-voice code can be issued (a flood
-// took them all), the page still shows the number, without a code.
+// took them all), the page asked for one still shows the number, without
+// a code.
 func TestCodeSpaceTaken(t *testing.T) {
 	live := &fakeLive{}
 	live.set(0, 0)
 	h := newTestHandler(live, &funnel{}, true)
 	h.cfg.Codes = noCodes{}
-	code, body := get(t, h, "/contact/main?n=support")
-	if code != http.StatusOK || !strings.Contains(body, `id="phone"`) || !strings.Contains(body, "23 45 67 89") {
+	_, page := get(t, h, "/contact/main?n=support")
+	code, body := reveal(t, h, page, "192.0.2.1:1")
+	if code != http.StatusOK || !strings.Contains(body, `id="phone"`) || !strings.Contains(body, "23 45 67 89") || strings.Contains(body, `id="code"`) {
 		t.Fatalf("status %d, page without the number:\n%s", code, body)
 	}
 }

@@ -13,7 +13,7 @@ type texts struct {
 	ContactUs, SelfService, ThankYou, HowToReach, CallbackTitle, EmailTitle string
 	// Section headings, labels and buttons.
 	HelpYourself, Choices, ChatWithUs, AgentAvailable, StartChat, CallUs string
-	DialBefore, DialAfter                                                string
+	GetCode, DialBefore, DialAfter                                       string
 	YourPhone, WhenSuits, RequestCallback, YourEmail, YourMessage, Send  string
 	// Form answers; CallbackDone takes the window with %s.
 	CallbackError, CallbackDone, EmailError, EmailDone string
@@ -37,6 +37,7 @@ var catalogue = map[string]*texts{
 		AgentAvailable:  "An agent is available now.",
 		StartChat:       "Start a chat",
 		CallUs:          "Call us",
+		GetCode:         "Calling? Get a code that takes you past the menu",
 		DialBefore:      "At the menu, dial ",
 		DialAfter:       " to go straight to the right team.",
 		YourPhone:       "Your phone number",
@@ -67,6 +68,7 @@ var catalogue = map[string]*texts{
 		AgentAvailable:  "Un conseiller est disponible maintenant.",
 		StartChat:       "Démarrer une discussion",
 		CallUs:          "Appelez-nous",
+		GetCode:         "Vous appelez\u00a0? Obtenez un code pour passer le menu",
 		DialBefore:      "Au menu, composez ",
 		DialAfter:       " pour joindre directement la bonne équipe.",
 		YourPhone:       "Votre numéro de téléphone",

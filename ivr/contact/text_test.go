@@ -70,7 +70,9 @@ func TestPageLanguage(t *testing.T) {
 			expect(menu, "How can we help?", `aria-label="`+tx.Choices+`"`)
 			live.set(1, time.Minute)
 			_, faq := get(t, h, "/contact/main?n=faq")
-			expect(faq, tx.HelpYourself, tx.CallUs, tx.DialBefore, tx.DialAfter)
+			expect(faq, tx.HelpYourself, tx.CallUs, tx.GetCode)
+			_, call := reveal(t, h, faq, "192.0.2.1:1")
+			expect(call, tx.CallUs, tx.DialBefore, tx.DialAfter)
 
 			token := html.UnescapeString(tokenRE.FindStringSubmatch(body)[1])
 			form := url.Values{"token": {token}, "kind": {"callback"}, "node": {"support"}, "number": {"x"}, "window": {"09:00-12:00"}}
