@@ -11,24 +11,33 @@ import (
 // once (a NAT office: tens of browsers, a few connections each).
 const defaultMaxConnsPerIP = 256
 
-// perIPListener closes, as it accepts them, the connections of an address
-// that already holds max: one client (a slowloris script, a connection
-// flood) cannot take all the server's connections. An IPv6 client counts
-// by its /64, which one subscriber holds whole.
-type perIPListener struct {
+// defaultMaxConns bounds the connections the panel holds open at once, all
+// addresses together: a few thousand browsers and chat visitors, well
+// under the process's file limit and what a small box's memory holds
+// (each connection costs a goroutine and its buffers, ~10 KB idle).
+const defaultMaxConns = 4096
+
+// limitListener closes, as it accepts them, the connections over its caps:
+// those of an address that already holds maxPerIP (one client, a
+// slowloris script or a connection flood, cannot take all the server's
+// connections), and any once max are open (many addresses together cannot
+// exhaust the process's files or memory). An IPv6 client counts by its
+// /64, which one subscriber holds whole.
+type limitListener struct {
 	net.Listener
-	max int
+	max, maxPerIP int
 
-	mu   sync.Mutex // guards open
-	open map[string]int
+	mu    sync.Mutex // guards the following fields
+	total int
+	open  map[string]int
 }
 
-func newPerIPListener(ln net.Listener, max int) *perIPListener {
-	return &perIPListener{Listener: ln, max: max, open: map[string]int{}}
+func newLimitListener(ln net.Listener, max, maxPerIP int) *limitListener {
+	return &limitListener{Listener: ln, max: max, maxPerIP: maxPerIP, open: map[string]int{}}
 }
 
-// Accept returns the next connection of an address under its limit.
-func (l *perIPListener) Accept() (net.Conn, error) {
+// Accept returns the next connection under both caps.
+func (l *limitListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
@@ -36,8 +45,9 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		}
 		key := clientaddr.Key(c.RemoteAddr().String())
 		l.mu.Lock()
-		full := l.open[key] >= l.max
+		full := l.total >= l.max || l.open[key] >= l.maxPerIP
 		if !full {
+			l.total++
 			l.open[key]++
 		}
 		l.mu.Unlock()
@@ -49,9 +59,10 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (l *perIPListener) release(key string) {
+func (l *limitListener) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.total--
 	if l.open[key]--; l.open[key] <= 0 {
 		delete(l.open, key)
 	}

@@ -57,6 +57,10 @@ type Config struct {
 	// MaxConnsPerIP bounds the connections one address (an IPv6 /64)
 	// holds open at once; the next are closed as they come (default 256).
 	MaxConnsPerIP int
+	// MaxConns bounds the connections the panel holds open at once, all
+	// addresses together (WebSockets included until they close); the next
+	// are closed as they come (default 4096).
+	MaxConns int
 	// Contact, when set, is mounted at /contact/ (the visual contact page).
 	Contact http.Handler
 	// Customers, when set, gives the console its customer search and
@@ -86,8 +90,8 @@ func (c Config) Validate() error {
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return errors.New("webui: CertFile and KeyFile must be given together")
 	}
-	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.EventWriteTimeout < 0 || c.MaxConnsPerIP < 0 {
-		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout, EventWriteTimeout and MaxConnsPerIP must not be negative")
+	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.EventWriteTimeout < 0 || c.MaxConnsPerIP < 0 || c.MaxConns < 0 {
+		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout, EventWriteTimeout, MaxConnsPerIP and MaxConns must not be negative")
 	}
 	if c.TLS && c.CertFile == "" && c.DataDir == "" {
 		return errors.New("webui: DataDir is needed to keep a generated certificate")
@@ -137,6 +141,7 @@ func New(st *store.Store, bus *events.Bus, cfg Config) (*Server, error) {
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, defaultIdleTimeout)
 	cfg.MaxConnsPerIP = cmp.Or(cfg.MaxConnsPerIP, defaultMaxConnsPerIP)
+	cfg.MaxConns = cmp.Or(cfg.MaxConns, defaultMaxConns)
 	cfg.EventWriteTimeout = cmp.Or(cfg.EventWriteTimeout, defaultEventWriteTimeout)
 	cfg.Auth.Secure = cfg.TLS
 	p, err := loadPages()
@@ -194,7 +199,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		return ErrNotListening
 	}
-	var ln net.Listener = newPerIPListener(s.ln, s.cfg.MaxConnsPerIP)
+	var ln net.Listener = newLimitListener(s.ln, s.cfg.MaxConns, s.cfg.MaxConnsPerIP)
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}

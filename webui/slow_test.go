@@ -39,7 +39,17 @@ func serving(t *testing.T, cfg Config) (*fixture, string) {
 // fails its reads and writes after 10 s at the latest.
 func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	return dialFrom(t, "", addr)
+}
+
+// dialFrom is dial from the local address ip ("" for any).
+func dialFrom(t *testing.T, ip, addr string) net.Conn {
+	t.Helper()
+	var d net.Dialer
+	if ip != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(ip)}
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +204,26 @@ func TestConnectionsPerAddress(t *testing.T) {
 		t.Fatalf("fourth connection answered %.80q", got)
 	}
 	held[0].Close()
+	waitPlace(t, addr)
+}
+
+// TestConnectionsTotal: once MaxConns connections are open, whatever
+// their addresses (127.0.0.1, .2 and .3 here, each under MaxConnsPerIP),
+// the next is closed at once; a connection closed gives its place back.
+func TestConnectionsTotal(t *testing.T) {
+	_, addr := serving(t, Config{MaxConns: 3, MaxConnsPerIP: 2})
+	var held []net.Conn
+	for _, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.2"} {
+		c := dialFrom(t, ip, addr)
+		if status := exchange(t, c, bufio.NewReader(c), "GET /login HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusOK {
+			t.Fatalf("%s: status %d", ip, status)
+		}
+		held = append(held, c)
+	}
+	if got := closedByServer(t, dialFrom(t, "127.0.0.3", addr)); got != "" {
+		t.Fatalf("fourth connection answered %.80q", got)
+	}
+	held[1].Close()
 	waitPlace(t, addr)
 }
 
