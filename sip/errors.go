@@ -5,6 +5,10 @@ import (
 	"fmt"
 )
 
+// ErrDialRefused is the error of a TCP connect to an address the appliance
+// has no reason to reach (see dialPolicy).
+var ErrDialRefused = errors.New("sip: tcp connect refused: not a trunk, registered phone or recent peer")
+
 // StatusError is an error that ends a SIP transaction with a status.
 type StatusError interface {
 	error

@@ -3,6 +3,8 @@ package sip
 import (
 	"context"
 	"log/slog"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // quietHandler demotes every record of the SIP library to debug: its
@@ -29,4 +31,34 @@ func (q quietHandler) WithGroup(name string) slog.Handler { return quietHandler{
 // libraryLogger is the logger handed to sipgo.
 func libraryLogger(l *slog.Logger) *slog.Logger {
 	return slog.New(quietHandler{l.Handler()}).With("lib", "sipgo")
+}
+
+// defaultHandler forwards to slog.Default()'s handler at each record (a
+// logger derived by With keeps the default of that moment).
+type defaultHandler struct{}
+
+func (defaultHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return slog.Default().Handler().Enabled(ctx, l)
+}
+
+func (defaultHandler) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+
+func (defaultHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return slog.Default().Handler().WithAttrs(attrs)
+}
+
+func (defaultHandler) WithGroup(name string) slog.Handler {
+	return slog.Default().Handler().WithGroup(name)
+}
+
+// init quiets sipgo's package logger, the one library state we cannot
+// pass as a Config field: a transport given to its transport layer (the
+// TCP one, for its dial policy) logs there, not on the layer's logger,
+// including an error for each connection read that fails (a peer's read
+// deadline) and each message that does not parse, with its bytes. It is
+// set here, before any goroutine of the library runs.
+func init() {
+	sip.SetDefaultLogger(slog.New(quietHandler{defaultHandler{}}))
 }

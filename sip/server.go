@@ -113,6 +113,7 @@ type Server struct {
 	adv     netip.Addr
 	calls   *b2bua.B2BUA
 	trunks  *b2bua.Trunks // nil without trunks
+	dial    *dialPolicy   // where SIP over TCP may connect
 	extLock sync.Mutex    // guards extCache
 	ext     extCache
 }
@@ -160,7 +161,8 @@ func (s *Server) Listen(ctx context.Context) error {
 		uc.SetWriteBuffer(udpBuffer)
 	}
 	uaddr := udp.LocalAddr().(*net.UDPAddr)
-	s.udp, s.tcp = udp, newTCPListener(tcp, s.cfg.TCP, s.log, s.guard.Banned)
+	s.dial = newDialPolicy(s.log, s.trunkAddr, s.refreshTrunkAddrs, s.registeredFrom)
+	s.udp, s.tcp = udp, newTCPListener(tcp, s.cfg.TCP, s.log, s.guard.Banned, s.dial.seen)
 	s.addr = uaddr.AddrPort()
 	s.adv = advertiseAddr(s.cfg.AdvertiseIP, s.addr.Addr())
 
@@ -171,7 +173,8 @@ func (s *Server) Listen(ctx context.Context) error {
 	}
 	lib := libraryLogger(s.log)
 	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter), sip.WithTransportLayerLogger(lib)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter), sip.WithTransportLayerLogger(lib),
+			sip.WithTransportLayerTransports(sip.TransportsConfig{TCP: &sip.TransportTCP{DialerCreate: s.dial.dialer}})),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lib),
 			// Stray responses (late 1xx after a final, junk from scanners)
 			// are dropped; sipgo would log each at info on its global logger.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/clientaddr"
 )
 
 // TCPLimits bound what SIP over TCP may hold. sipgo reads each accepted
@@ -33,8 +35,9 @@ type TCPLimits struct {
 	// reading the answers held one blocked goroutine per request for as
 	// long as the connection stayed open. Zero means 10s.
 	WriteTimeout time.Duration
-	// PerSource caps the open connections of one source address; more are
-	// closed as soon as they are accepted. Zero means 128.
+	// PerSource caps the open connections of one source (an IP address,
+	// an IPv6 one by its /64: see clientaddr.Key); more are closed as soon
+	// as they are accepted. Zero means 128.
 	PerSource int
 	// Total caps all open connections. Zero means 2048.
 	Total int
@@ -71,15 +74,17 @@ type tcpListener struct {
 	lim    TCPLimits
 	log    *slog.Logger
 	banned func(netip.Addr) bool
+	seen   func(netip.Addr)
 
-	mu    sync.Mutex // guards the following fields
-	open  map[netip.Addr]int
+	mu    sync.Mutex     // guards the following fields
+	open  map[string]int // by clientaddr.Key
 	total int
 }
 
-// newTCPListener wraps l; banned tells the sources to refuse.
-func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger, banned func(netip.Addr) bool) *tcpListener {
-	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, banned: banned, open: map[netip.Addr]int{}}
+// newTCPListener wraps l; banned tells the sources to refuse, and seen is
+// told the source of each admitted connection.
+func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger, banned func(netip.Addr) bool, seen func(netip.Addr)) *tcpListener {
+	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, banned: banned, seen: seen, open: map[string]int{}}
 }
 
 // Accept returns the next admitted connection; it fails only once the
@@ -103,17 +108,20 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		if !l.admit(src.Addr()) {
+		key := clientaddr.Key(src.String())
+		if !l.admit(key) {
 			l.log.Debug("sip: tcp connection over the limits closed", "source", src)
 			c.Close()
 			continue
 		}
-		return &tcpConn{Conn: c, l: l, src: src.Addr(), due: time.Now().Add(l.lim.MessageTimeout)}, nil
+		l.seen(src.Addr())
+		return &tcpConn{Conn: c, l: l, src: src.Addr(), key: key, due: time.Now().Add(l.lim.MessageTimeout)}, nil
 	}
 }
 
-// admit counts a new connection from src unless a cap is reached.
-func (l *tcpListener) admit(src netip.Addr) bool {
+// admit counts a new connection from source key src unless a cap is
+// reached.
+func (l *tcpListener) admit(src string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.total >= l.lim.Total || l.open[src] >= l.lim.PerSource {
@@ -124,8 +132,8 @@ func (l *tcpListener) admit(src netip.Addr) bool {
 	return true
 }
 
-// release uncounts a closed connection from src.
-func (l *tcpListener) release(src netip.Addr) {
+// release uncounts a closed connection from source key src.
+func (l *tcpListener) release(src string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.total--
@@ -142,6 +150,7 @@ type tcpConn struct {
 	net.Conn
 	l     *tcpListener
 	src   netip.Addr
+	key   string // clientaddr.Key of src
 	once  sync.Once
 	frame framer
 	due   time.Time // only the reading goroutine uses frame and due
@@ -195,7 +204,7 @@ func (c *tcpConn) Write(b []byte) (int, error) {
 
 // Close closes the connection and uncounts it once.
 func (c *tcpConn) Close() error {
-	c.once.Do(func() { c.l.release(c.src) })
+	c.once.Do(func() { c.l.release(c.key) })
 	return c.Conn.Close()
 }
 

@@ -73,7 +73,7 @@ func TestTCPListenerCaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := newTCPListener(ln, TCPLimits{PerSource: 2, MessageTimeout: time.Minute}, slog.New(slog.DiscardHandler),
-		func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.2") })
+		func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.2") }, func(netip.Addr) {})
 	defer l.Close()
 	accepted := make(chan net.Conn, 10)
 	go func() {
@@ -135,7 +135,7 @@ func TestTCPConnClosesPeerNotReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := newTCPListener(ln, TCPLimits{WriteTimeout: 100 * time.Millisecond}, slog.New(slog.DiscardHandler),
-		func(netip.Addr) bool { return false })
+		func(netip.Addr) bool { return false }, func(netip.Addr) {})
 	defer l.Close()
 	peer, err := net.Dial("tcp4", ln.Addr().String())
 	if err != nil {

@@ -169,3 +169,20 @@ func (s *Server) registeredFrom(addr netip.Addr) bool {
 	}
 	return false
 }
+
+// trunkAddr reports whether addr is a configured trunk's host or outbound
+// proxy (names resolved when the trunks were applied or refreshed).
+func (s *Server) trunkAddr(addr netip.Addr) bool {
+	if s.trunks == nil {
+		return false
+	}
+	_, ok := s.trunks.Manager.MatchPeer(netip.AddrPortFrom(addr, 0))
+	return ok
+}
+
+// refreshTrunkAddrs resolves the trunks' names again.
+func (s *Server) refreshTrunkAddrs() {
+	if s.trunks != nil {
+		s.trunks.Manager.Refresh()
+	}
+}

@@ -77,6 +77,7 @@ type Manager struct {
 	trunks []Trunk
 	peers  map[netip.Addr]int // index in trunks by source address
 	status map[string]Status
+	rev    int // counts Updates
 }
 
 // New validates the trunks and returns a manager sending through client
@@ -100,7 +101,6 @@ func New(client *sipgo.Client, trunks []Trunk, cfg Config) (*Manager, error) {
 // trunks, re-registers changed ones and unregisters removed ones. On an
 // error nothing changes.
 func (m *Manager) Update(trunks []Trunk) error {
-	peers := map[netip.Addr]int{}
 	for i, t := range trunks {
 		if err := t.Validate(); err != nil {
 			return err
@@ -108,12 +108,8 @@ func (m *Manager) Update(trunks []Trunk) error {
 		if slices.ContainsFunc(trunks[:i], func(o Trunk) bool { return o.Name == t.Name }) {
 			return fmt.Errorf("%w %q: name: used twice", ErrInvalid, t.Name)
 		}
-		for _, a := range t.addrs(m.resolve) {
-			if _, taken := peers[a]; !taken {
-				peers[a] = i
-			}
-		}
 	}
+	peers := peersOf(trunks, m.resolve)
 	now := time.Now()
 	m.mu.Lock()
 	status := make(map[string]Status, len(trunks))
@@ -129,12 +125,41 @@ func (m *Manager) Update(trunks []Trunk) error {
 		status[t.Name] = st
 	}
 	m.trunks, m.peers, m.status = slices.Clone(trunks), peers, status
+	m.rev++
 	m.mu.Unlock()
 	select {
 	case m.changed <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// Refresh resolves the trunks' host names again, for MatchPeer: a
+// provider's address may change between configuration reloads.
+func (m *Manager) Refresh() {
+	m.mu.Lock()
+	trunks, rev := m.trunks, m.rev
+	m.mu.Unlock()
+	peers := peersOf(trunks, m.resolve)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rev == rev { // an Update meanwhile resolved newer trunks
+		m.peers = peers
+	}
+}
+
+// peersOf maps the trunks' addresses to their index, the first trunk
+// having an address taking it.
+func peersOf(trunks []Trunk, resolve func(string) []netip.Addr) map[netip.Addr]int {
+	peers := map[netip.Addr]int{}
+	for i, t := range trunks {
+		for _, a := range t.addrs(resolve) {
+			if _, taken := peers[a]; !taken {
+				peers[a] = i
+			}
+		}
+	}
+	return peers
 }
 
 func lookup(host string) []netip.Addr {

@@ -3,6 +3,7 @@ package trunk
 import (
 	"errors"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +88,34 @@ func TestMatchPeer(t *testing.T) {
 	st := m.Status()
 	if len(st) != 3 || st[0].State != StatePeer || st[1].State != StateRegistering {
 		t.Fatalf("status = %+v", st)
+	}
+}
+
+func TestRefreshResolvesAgain(t *testing.T) {
+	var mu sync.Mutex
+	addr := netip.MustParseAddr("198.51.100.7")
+	resolve := func(string) []netip.Addr {
+		mu.Lock()
+		defer mu.Unlock()
+		return []netip.Addr{addr}
+	}
+	m, err := New(nil, []Trunk{{Name: "provider", Type: TypePeer, Host: "sip.example.com"}}, Config{Resolve: resolve})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	addr = netip.MustParseAddr("198.51.100.8") // the provider moved
+	mu.Unlock()
+	moved := netip.MustParseAddrPort("198.51.100.8:5060")
+	if _, ok := m.MatchPeer(moved); ok {
+		t.Fatal("the new address matched before Refresh")
+	}
+	m.Refresh()
+	if tr, ok := m.MatchPeer(moved); !ok || tr.Name != "provider" {
+		t.Fatalf("after Refresh: MatchPeer = %q, %v", tr.Name, ok)
+	}
+	if _, ok := m.MatchPeer(netip.MustParseAddrPort("198.51.100.7:5060")); ok {
+		t.Fatal("the old address still matches after Refresh")
 	}
 }
 
