@@ -244,7 +244,7 @@ func TestEmailsInConsole(t *testing.T) {
 				h.Get("Content-Disposition") != `attachment; filename=invoice-42.pdf` || h.Get("X-Content-Type-Options") != "nosniff") {
 				t.Fatalf("attachment download: %q %v", w.Body, h)
 			}
-			if !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+			if !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") || h.Get("Connection") != "close" {
 				t.Fatalf("not a download: %v", h)
 			}
 		})

@@ -54,6 +54,12 @@ type Config struct {
 	// wallboard's, the console's screen pops): a client that reads
 	// nothing for that long is dropped (default 30s).
 	EventWriteTimeout time.Duration
+	// DownloadWriteTimeout bounds the wait of a download (a recording, a
+	// CSV or configuration export, an email attachment or message, a
+	// prompt's audio) for its client to take each next 64 KiB: a client
+	// that stops reading is dropped, one that reads slowly is not
+	// (default 30s).
+	DownloadWriteTimeout time.Duration
 	// MaxConnsPerIP bounds the connections one address (an IPv6 /64)
 	// holds open at once; the next are closed as they come (default 256).
 	MaxConnsPerIP int
@@ -90,8 +96,8 @@ func (c Config) Validate() error {
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return errors.New("webui: CertFile and KeyFile must be given together")
 	}
-	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.EventWriteTimeout < 0 || c.MaxConnsPerIP < 0 || c.MaxConns < 0 {
-		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout, EventWriteTimeout, MaxConnsPerIP and MaxConns must not be negative")
+	if c.ReadHeaderTimeout < 0 || c.BodyTimeout < 0 || c.IdleTimeout < 0 || c.EventWriteTimeout < 0 || c.DownloadWriteTimeout < 0 || c.MaxConnsPerIP < 0 || c.MaxConns < 0 {
+		return errors.New("webui: ReadHeaderTimeout, BodyTimeout, IdleTimeout, EventWriteTimeout, DownloadWriteTimeout, MaxConnsPerIP and MaxConns must not be negative")
 	}
 	if c.TLS && c.CertFile == "" && c.DataDir == "" {
 		return errors.New("webui: DataDir is needed to keep a generated certificate")
@@ -143,6 +149,7 @@ func New(st *store.Store, bus *events.Bus, cfg Config) (*Server, error) {
 	cfg.MaxConnsPerIP = cmp.Or(cfg.MaxConnsPerIP, defaultMaxConnsPerIP)
 	cfg.MaxConns = cmp.Or(cfg.MaxConns, defaultMaxConns)
 	cfg.EventWriteTimeout = cmp.Or(cfg.EventWriteTimeout, defaultEventWriteTimeout)
+	cfg.DownloadWriteTimeout = cmp.Or(cfg.DownloadWriteTimeout, defaultDownloadWriteTimeout)
 	cfg.Auth.Secure = cfg.TLS
 	p, err := loadPages()
 	if err != nil {
