@@ -31,11 +31,16 @@ func getFrom(h http.Handler, target, remote string) int {
 }
 
 // TestPageViewsPerAddress: a script fetching pages in a loop (each view
-// writes the funnel and may take a web-to-voice code) is refused after
+// writes the funnel, and takes no web-to-voice code) is refused after
 // PageViewsPerMinute; other addresses are not, and an IPv6 client is
 // counted by its /64.
 func TestPageViewsPerAddress(t *testing.T) {
 	h := newTestHandler(&fakeLive{}, &funnel{}, true)
+	defer func() {
+		if n := h.cfg.Codes.(*codes).issued(); n != 0 {
+			t.Errorf("page views issued %d codes", n)
+		}
+	}()
 	for i := range 120 {
 		if code := getFrom(h, "/contact/main?n=support", "192.0.2.9:1"); code != http.StatusOK {
 			t.Fatalf("view %d: status %d", i, code)
