@@ -695,6 +695,116 @@ func TestTortureTCP(t *testing.T) {
 	srv.alive(t, "TCP abuse")
 }
 
+// TestTortureTCPViaNotDialled sends OPTIONS over TCP whose Via names
+// another host, a listener of the test on 127.0.0.9, each connection reset
+// as soon as its request is written: the appliance, finding the
+// connection to answer on gone, must not connect to the Via's host (RFC
+// 3261 §18.2.2 answers to the request's source, never to a host the
+// message names; else any request could make it open connections anywhere)
+// and says so once in its log.
+func TestTortureTCPViaNotDialled(t *testing.T) {
+	srv := startServer(t, nil, binPath, t.TempDir())
+	target, err := net.Listen("tcp4", "127.0.0.9:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	accepted := make(chan string, 1)
+	go func() {
+		c, err := target.Accept()
+		if err != nil {
+			return
+		}
+		accepted <- c.RemoteAddr().String()
+		c.Close()
+	}()
+	const refusal, requests = "refused to connect over TCP", 20
+	port := target.Addr().(*net.TCPAddr).Port
+	for range requests {
+		c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", srv.sipPort))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := time.Now().UnixNano()
+		fmt.Fprintf(c, "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.9:%d;branch=z9hG4bK-%d\r\n"+
+			"From: <sip:a@127.0.0.1>;tag=%d\r\nTo: <sip:127.0.0.1>\r\nCall-ID: %d@via\r\nCSeq: 1 OPTIONS\r\n"+
+			"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", port, id, id, id)
+		c.(*net.TCPConn).SetLinger(0) // close with a reset
+		c.Close()
+	}
+	if !logged(srv, refusal, 5*time.Second) {
+		t.Errorf("no refused connect logged: none of %d requests found its connection gone by its answer?", requests)
+	}
+	select {
+	case from := <-accepted:
+		t.Fatalf("the appliance connected to the Via's host from %s", from)
+	case <-time.After(3 * time.Second):
+	}
+	out := srv.output()
+	if n := strings.Count(out, refusal); n > 1 {
+		t.Errorf("the refused connects to 127.0.0.9 logged %d times, want once:\n%s", n, out)
+	}
+	srv.alive(t, "requests naming another host in their Via")
+}
+
+// TestTCPPhoneCalledAfterItsConnectionCloses registers a phone over TCP
+// from 127.0.0.5, its Contact naming its own listener there, then closes
+// the connection it registered on: a call to it still reaches it, the
+// appliance connecting to the address it registered from (what its TCP
+// dial policy allows besides trunks and recent sources).
+func TestTCPPhoneCalledAfterItsConnectionCloses(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, "--data", data, "extension", "add", "1001", "--password", "right-pass1")
+	mustCLI(t, "--data", data, "extension", "add", "1002", "--password", "right-pass2")
+	srv := startServer(t, nil, binPath, data)
+	phone, err := net.Listen("tcp4", "127.0.0.5:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer phone.Close()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 5)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", srv.sipPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := registerOn(t, contactConn{c, phone.Addr()}, srv.sipPort, "1001", "right-pass1"); got != "SIP/2.0 200 OK" {
+		t.Fatalf("REGISTER over TCP answered %q:\n%s", got, srv.output())
+	}
+	c.Close()
+	answer := call(t, srv.sipPort, "1002", "right-pass2", "1001")
+	phone.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	in, err := phone.Accept()
+	if err != nil {
+		t.Fatalf("the appliance did not connect to the phone's contact: %v\n%s", err, srv.output())
+	}
+	defer in.Close()
+	if got := busy(t, in, 5*time.Second); got == "" {
+		t.Fatalf("no INVITE on the connection to the phone:\n%s", srv.output())
+	}
+	if got := answer(); statusCode(got) != "486" {
+		t.Fatalf("the caller got %q, want the phone's 486", got)
+	}
+}
+
+// contactConn is a connection whose local address, named in Via and
+// Contact by registerOn, is the phone's listener.
+type contactConn struct {
+	net.Conn
+	contact net.Addr
+}
+
+func (c contactConn) LocalAddr() net.Addr { return c.contact }
+
+// logged reports whether the server's output has text within wait.
+func logged(s *server, text string, wait time.Duration) bool {
+	for deadline := time.Now().Add(wait); !strings.Contains(s.output(), text); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // garbage is what a UDP flood sends besides OPTIONS: noise, truncated and
 // broken SIP, stray responses, RFC 4475's invalid messages.
 func garbage(t *testing.T) [][]byte {
