@@ -33,8 +33,9 @@ type Config struct {
 	// each REGISTER outcome, e.g. to persist it for `trunk status`
 	// (store.PutTrunkStatus); it must not block for long.
 	OnStatus func(Status)
-	// Resolve maps a host name to addresses for MatchPeer; nil uses
-	// net.DefaultResolver at New.
+	// Resolve maps a host name to addresses for MatchPeer; nil looks up
+	// its addresses, or when it has none the targets of its SIP SRV
+	// records, with net.DefaultResolver.
 	Resolve func(host string) []netip.Addr
 	// TCP, when set, sends the requests of tcp trunks: a client dialling
 	// from an ephemeral port, since the SIP server's TCP port is its
@@ -167,12 +168,32 @@ func lookup(host string) []netip.Addr {
 	defer cancel()
 	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return nil
+		// sipgo sends to a name without addresses by its SIP SRV records
+		// (RFC 3263 §4.2), so they are the trunk's addresses too.
+		ips = lookupSRV(ctx, host)
 	}
 	for i := range ips {
 		ips[i] = ips[i].Unmap()
 	}
 	return ips
+}
+
+// lookupSRV resolves the targets of host's SIP SRV records over UDP and
+// TCP.
+func lookupSRV(ctx context.Context, host string) []netip.Addr {
+	var out []netip.Addr
+	for _, proto := range []string{"udp", "tcp"} {
+		_, srvs, err := net.DefaultResolver.LookupSRV(ctx, "sip", proto, host)
+		if err != nil {
+			continue
+		}
+		for _, srv := range srvs {
+			if ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", srv.Target); err == nil {
+				out = append(out, ips...)
+			}
+		}
+	}
+	return out
 }
 
 // clientFor returns the client sending trunk t's requests.
