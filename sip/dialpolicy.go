@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // Bounds of the dial policy's memory.
@@ -23,6 +26,10 @@ const (
 	// each once per warnKeep, at most warnMax of them (more at debug).
 	warnKeep = time.Hour
 	warnMax  = 256
+	// routeKeep and routeMax bound the addresses trunks name in
+	// Record-Route: kept longer than a call lasts.
+	routeKeep = 12 * time.Hour
+	routeMax  = 1024
 	// refreshEvery bounds how often a refused dial resolves the trunks'
 	// host names again.
 	refreshEvery = 30 * time.Second
@@ -36,8 +43,9 @@ const (
 // source IP: a request naming any host:port followed by a close would make
 // the appliance connect there (port scans and SSRF by proxy). Every TCP
 // dial is checked before connect: it may reach a configured trunk's
-// address, a registered phone's source, or the source of a TCP connection
-// accepted lately (a peer whose request is being answered); nothing else.
+// address or one a trunk named in Record-Route, a registered phone's
+// source, or the source of a TCP connection accepted lately (a peer whose
+// request is being answered); nothing else.
 type dialPolicy struct {
 	log *slog.Logger
 	// trunk reports whether an address is a configured trunk's (resolved
@@ -49,6 +57,7 @@ type dialPolicy struct {
 	// means none.
 	registered func(netip.Addr) bool
 	sources    *recentSet
+	routes     *recentSet
 	warned     *recentSet
 
 	mu          sync.Mutex // guards the following field
@@ -59,11 +68,40 @@ type dialPolicy struct {
 // (either func may be nil) and the sources passed to seen.
 func newDialPolicy(log *slog.Logger, trunk func(netip.Addr) bool, refresh func(), registered func(netip.Addr) bool) *dialPolicy {
 	return &dialPolicy{log: log, trunk: trunk, refresh: refresh, registered: registered,
-		sources: newRecentSet(sourceKeep, sourceMax, true), warned: newRecentSet(warnKeep, warnMax, false)}
+		sources: newRecentSet(sourceKeep, sourceMax, true), routes: newRecentSet(routeKeep, routeMax, true),
+		warned: newRecentSet(warnKeep, warnMax, false)}
 }
 
 // seen records the source of an accepted TCP connection.
 func (p *dialPolicy) seen(src netip.Addr) { p.sources.add(src.Unmap(), time.Now()) }
+
+// noteRoutes is a transport layer message handler: the IP addresses a
+// trunk's message over TCP names in Record-Route, where the dialog's next
+// requests go (RFC 3261 §12.1), may be dialled. Host names there are not
+// resolved. It runs as the message is read, before its handlers could
+// answer it (should a first ACK race it, the trunk's retransmission of its
+// 2xx is ACKed).
+func (p *dialPolicy) noteRoutes(msg sip.Message) {
+	if p.trunk == nil || msg.Transport() != "TCP" {
+		return
+	}
+	src, err := netip.ParseAddrPort(msg.Source())
+	if err != nil || !p.trunk(src.Addr().Unmap()) {
+		return
+	}
+	now := time.Now()
+	for _, h := range msg.GetHeaders("Record-Route") {
+		for v := range strings.SplitSeq(h.Value(), ",") {
+			var u sip.Uri
+			if _, err := sip.ParseAddressValue(strings.TrimSpace(v), &u, nil); err != nil {
+				continue
+			}
+			if a, err := netip.ParseAddr(strings.Trim(u.Host, "[]")); err == nil {
+				p.routes.add(a.Unmap(), now)
+			}
+		}
+	}
+}
 
 // dialer is the TCP transport's DialerCreate: sipgo's default dialer with
 // the policy checked before connect.
@@ -92,11 +130,12 @@ func (p *dialPolicy) control(_ context.Context, _, address string, _ syscall.Raw
 
 // allowed reports whether a may be dialled.
 func (p *dialPolicy) allowed(a netip.Addr) bool {
-	if p.sources.has(a, time.Now()) || p.registered != nil && p.registered(a) || p.trunk != nil && p.trunk(a) {
+	now := time.Now()
+	if p.sources.has(a, now) || p.routes.has(a, now) || p.registered != nil && p.registered(a) || p.trunk != nil && p.trunk(a) {
 		return true
 	}
 	// A trunk's name may resolve to another address since it was applied.
-	return p.trunk != nil && p.refreshTrunks(time.Now()) && p.trunk(a)
+	return p.trunk != nil && p.refreshTrunks(now) && p.trunk(a)
 }
 
 // refreshTrunks resolves the trunks' names again unless it was done less

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // countingHandler counts the records at each level.
@@ -111,6 +113,33 @@ func TestDialPolicyRefusesConnect(t *testing.T) {
 		t.Fatalf("dial a recent source: %v", err)
 	}
 	c.Close()
+}
+
+func TestDialPolicyTrunkRoutes(t *testing.T) {
+	trunkIP := netip.MustParseAddr("192.0.2.10")
+	p := newDialPolicy(slog.New(slog.DiscardHandler), func(a netip.Addr) bool { return a == trunkIP }, nil, nil)
+	msg := func(source, transport string) *sip.Request {
+		req := sip.NewRequest(sip.BYE, sip.Uri{Host: "127.0.0.1"})
+		req.AppendHeader(sip.NewHeader("Record-Route", "<sip:192.0.2.50;lr>, <sip:[2001:db8::5]:5070;transport=tcp;lr>"))
+		req.AppendHeader(sip.NewHeader("Record-Route", "<sip:sbc.example.com;lr>"))
+		req.SetTransport(transport)
+		req.SetSource(source)
+		return req
+	}
+	refused := func(addr string) bool {
+		return errors.Is(p.control(context.Background(), "tcp", addr, nil), ErrDialRefused)
+	}
+	p.noteRoutes(msg("203.0.113.9:5060", "TCP")) // not a trunk
+	p.noteRoutes(msg("192.0.2.10:5060", "UDP"))  // not over TCP
+	if !refused("192.0.2.50:5060") {
+		t.Fatal("a Record-Route address allowed from a message that is no trunk's over TCP")
+	}
+	p.noteRoutes(msg("192.0.2.10:40000", "TCP"))
+	for _, addr := range []string{"192.0.2.50:5060", "[2001:db8::5]:5070"} {
+		if refused(addr) {
+			t.Errorf("%s, in a trunk's Record-Route, refused", addr)
+		}
+	}
 }
 
 func TestRecentSet(t *testing.T) {

@@ -185,6 +185,7 @@ func (s *Server) Listen(ctx context.Context) error {
 		s.closeSockets()
 		return fmt.Errorf("sip: %w", err)
 	}
+	s.ua.TransportLayer().OnMessage(s.dial.noteRoutes)
 	s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(lib))
 	if err != nil {
 		s.closeSockets()
