@@ -120,7 +120,7 @@ func (p *dialPolicy) control(_ context.Context, _, address string, _ syscall.Raw
 	}
 	if p.warned.add(ap.Addr().Unmap(), time.Now()) {
 		p.log.Warn("sip: refused to connect over TCP to an address no trunk, registered phone or recent TCP peer has"+
-			" (a request's Via names it and its connection is gone); further refusals to it are not logged for an hour",
+			" (such as the host a request's Via names once its connection closed); further refusals to it are not logged for an hour",
 			"destination", ap)
 	} else {
 		p.log.Debug("sip: refused to connect over TCP", "destination", ap)
