@@ -33,9 +33,10 @@ var (
 // IVR on 600, hears it, presses 1 (RFC 4733) and is queued to support,
 // where alice's phone rings and answers; both hear each other; the CDR
 // and the event log show the call answered by alice in support; admin
-// logs into the web panel and the wallboard lists support and alice. A
-// restart with --demo prints no password, seeds nothing again, and the
-// first passwords still register.
+// logs into the web panel and the wallboard lists support and alice, who
+// goes offline when her phone dials *46 and back when it dials *45, as
+// the printed hint says. A restart with --demo prints no password, seeds
+// nothing again, and the first passwords still register.
 func TestQuickStartDemo(t *testing.T) {
 	peertest.Binary(t, "baresip")
 	data := t.TempDir()
@@ -70,7 +71,6 @@ func TestQuickStartDemo(t *testing.T) {
 	carol.Command("hangup", "")
 	alice.WaitFor("CALL_CLOSED", 15*time.Second, peertest.EventType("CALL_CLOSED"))
 	carol.WaitFor("CALL_CLOSED", 15*time.Second, peertest.EventType("CALL_CLOSED"))
-	alice.Stop()
 	carol.Stop()
 
 	// Alice heard carol's tone; carol heard alice's once the IVR was
@@ -96,12 +96,28 @@ func TestQuickStartDemo(t *testing.T) {
 		t.Errorf("event log: accepted %q, want support/alice", accepted)
 	}
 
-	checkWallboard(t, "http://"+web, admin[1])
+	presence := checkWallboard(t, "http://"+web, admin[1])
+
+	// The printed hint: *46 on alice's phone logs her out, *45 back in.
+	for _, code := range []struct{ dial, want string }{{"*46", "offline"}, {"*45", "available"}} {
+		alice.Command("dial", fmt.Sprintf("sip:%s@127.0.0.1:%d", code.dial, srv.sipPort))
+		alice.WaitFor("the end of "+code.dial, 15*time.Second, func(e map[string]any) bool {
+			return peertest.EventType("CALL_CLOSED")(e) && strings.HasPrefix(fmt.Sprint(e["peeruri"]), "sip:"+code.dial+"@")
+		})
+		deadline := time.Now().Add(15 * time.Second)
+		for got := presence("alice"); got != code.want; got = presence("alice") {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %s alice is %q on the wallboard, want %s\nserver:\n%s", code.dial, got, code.want, srv.output())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	alice.Stop()
 
 	// A restart of the same data directory with --demo seeds nothing and
 	// prints no password; the first passwords still register.
 	srv.stop(t)
-	exts := mustCLI(t, "--data", data, "extension", "list")
+	exts, calls := mustCLI(t, "--data", data, "extension", "list"), len(cdrs(t, data))
 	again := startServer(t, nil, binPath, data, "--demo", "--http", fmt.Sprintf("127.0.0.1:%d", peertest.FreePorts(t, 1)))
 	if out := again.output(); strings.Contains(out, "password") || strings.Contains(out, "Demo setup created") {
 		t.Errorf("restart printed passwords again:\n%s", out)
@@ -113,8 +129,8 @@ func TestQuickStartDemo(t *testing.T) {
 	if after := mustCLI(t, "--data", data, "extension", "list"); after != exts {
 		t.Errorf("extensions changed across the restart:\nbefore:\n%s\nafter:\n%s", exts, after)
 	}
-	if n := len(cdrs(t, data)); n != 1 {
-		t.Errorf("%d CDRs after the restart, want the one call", n)
+	if n := len(cdrs(t, data)); n != calls {
+		t.Errorf("%d CDRs after the restart, want the %d from before", n, calls)
 	}
 }
 
@@ -154,8 +170,9 @@ func checkHeardTone(t *testing.T, srv *server, who string, samples []int16, want
 // checkWallboard signs into the web panel at base as admin with the form
 // (no Origin header, as a browser's same-origin form post may send), finds
 // the CSRF token on the page it lands on, and checks that the wallboard page
-// and API list the support queue and alice.
-func checkWallboard(t *testing.T, base, password string) {
+// and API list the support queue and alice. It returns a function that
+// reads an agent's presence from the wallboard API.
+func checkWallboard(t *testing.T, base, password string) (presence func(agent string) string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -185,15 +202,25 @@ func checkWallboard(t *testing.T, base, password string) {
 	if !strings.Contains(page, "support") || !strings.Contains(page, "alice") {
 		t.Errorf("the wallboard page does not list support and alice:\n%s", page)
 	}
-	var board struct {
-		Queues []struct{ Name string } `json:"queues"`
-		Agents []struct{ Name string } `json:"agents"`
+	type named struct{ Name, Presence string }
+	var board struct{ Queues, Agents []named }
+	read := func() {
+		t.Helper()
+		if err := json.Unmarshal([]byte(get("/api/v1/wallboard")), &board); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := json.Unmarshal([]byte(get("/api/v1/wallboard")), &board); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(board.Queues, func(q struct{ Name string }) bool { return q.Name == "support" }) ||
-		!slices.ContainsFunc(board.Agents, func(a struct{ Name string }) bool { return a.Name == "alice" }) {
+	read()
+	if !slices.ContainsFunc(board.Queues, func(q named) bool { return q.Name == "support" }) ||
+		!slices.ContainsFunc(board.Agents, func(a named) bool { return a.Name == "alice" }) {
 		t.Errorf("the wallboard API does not list support and alice: %+v", board)
+	}
+	return func(agent string) string {
+		t.Helper()
+		read()
+		if i := slices.IndexFunc(board.Agents, func(a named) bool { return a.Name == agent }); i >= 0 {
+			return board.Agents[i].Presence
+		}
+		return ""
 	}
 }
