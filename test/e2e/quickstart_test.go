@@ -115,7 +115,8 @@ func TestQuickStartDemo(t *testing.T) {
 	alice.Stop()
 
 	// A restart of the same data directory with --demo seeds nothing and
-	// prints no password; the first passwords still register.
+	// prints no password; the first passwords still register and alice is
+	// still logged in.
 	srv.stop(t)
 	exts, calls := mustCLI(t, "--data", data, "extension", "list"), len(cdrs(t, data))
 	again := startServer(t, nil, binPath, data, "--demo", "--http", fmt.Sprintf("127.0.0.1:%d", peertest.FreePorts(t, 1)))
@@ -124,6 +125,9 @@ func TestQuickStartDemo(t *testing.T) {
 	}
 	for _, ext := range []string{"1001", "1003"} {
 		peertest.StartBaresip(t, ext, passwords[ext], again.sipPort, 440).WaitRegistered()
+	}
+	if status := mustCLI(t, "--data", data, "agent", "status", "alice"); !regexp.MustCompile(`(?m)^alice\s+1001\s+available`).MatchString(status) {
+		t.Errorf("after the restart alice is not logged in:\n%s", status)
 	}
 	again.stop(t)
 	if after := mustCLI(t, "--data", data, "extension", "list"); after != exts {
