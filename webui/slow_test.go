@@ -227,16 +227,21 @@ func TestConnectionsTotal(t *testing.T) {
 	waitPlace(t, addr)
 }
 
-// waitPlace waits up to 5 s for a connection to addr to be served.
+// waitPlace waits up to 5 s for a connection to addr to be served, and
+// returns once that connection has given its place back.
 func waitPlace(t *testing.T, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c := dial(t, addr)
-		_, err := io.WriteString(c, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+		// Connection: close, and read to the end: the server gives the
+		// probe's place back before it closes, so once the end is read the
+		// place is free for the caller's next connection.
+		_, err := io.WriteString(c, "GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 		if err == nil {
 			if res, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
 				res.Body.Close()
+				closedByServer(t, c)
 				c.Close()
 				return
 			}
