@@ -75,16 +75,15 @@ type tcpListener struct {
 	log    *slog.Logger
 	banned func(netip.Addr) bool
 	seen   func(netip.Addr)
-
-	mu    sync.Mutex     // guards the following fields
-	open  map[string]int // by clientaddr.Key
-	total int
+	open   clientaddr.Counter // by clientaddr.Key
 }
 
 // newTCPListener wraps l; banned tells the sources to refuse, and seen is
 // told the source of each admitted connection.
 func newTCPListener(l net.Listener, lim TCPLimits, log *slog.Logger, banned func(netip.Addr) bool, seen func(netip.Addr)) *tcpListener {
-	return &tcpListener{Listener: l, lim: lim.withDefaults(), log: log, banned: banned, seen: seen, open: map[string]int{}}
+	lim = lim.withDefaults()
+	return &tcpListener{Listener: l, lim: lim, log: log, banned: banned, seen: seen,
+		open: clientaddr.Counter{Max: lim.Total, PerKey: lim.PerSource}}
 }
 
 // Accept returns the next admitted connection; it fails only once the
@@ -109,36 +108,13 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 			continue
 		}
 		key := clientaddr.Key(src.String())
-		if !l.admit(key) {
+		if !l.open.Admit(key) {
 			l.log.Debug("sip: tcp connection over the limits closed", "source", src)
 			c.Close()
 			continue
 		}
 		l.seen(src.Addr())
 		return &tcpConn{Conn: c, l: l, src: src.Addr(), key: key, due: time.Now().Add(l.lim.MessageTimeout)}, nil
-	}
-}
-
-// admit counts a new connection from source key src unless a cap is
-// reached.
-func (l *tcpListener) admit(src string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.total >= l.lim.Total || l.open[src] >= l.lim.PerSource {
-		return false
-	}
-	l.total++
-	l.open[src]++
-	return true
-}
-
-// release uncounts a closed connection from source key src.
-func (l *tcpListener) release(src string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.total--
-	if l.open[src]--; l.open[src] <= 0 {
-		delete(l.open, src)
 	}
 }
 
@@ -204,7 +180,7 @@ func (c *tcpConn) Write(b []byte) (int, error) {
 
 // Close closes the connection and uncounts it once.
 func (c *tcpConn) Close() error {
-	c.once.Do(func() { c.l.release(c.key) })
+	c.once.Do(func() { c.l.open.Release(c.key) })
 	return c.Conn.Close()
 }
 

@@ -122,10 +122,8 @@ func TestTCPListenerCaps(t *testing.T) {
 	third := <-accepted
 	third.Close()
 	second.Close()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.total != 0 || len(l.open) != 0 {
-		t.Fatalf("after closing all: total %d, sources %v", l.total, l.open)
+	if total, sources := l.open.Open(); total != 0 || sources != 0 {
+		t.Fatalf("after closing all: total %d over %d sources", total, sources)
 	}
 }
 
@@ -161,9 +159,7 @@ func TestTCPConnClosesPeerNotReading(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Fatal("read from the connection after the write timeout")
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.total != 0 {
-		t.Fatalf("the closed connection is still counted: %d", l.total)
+	if total, _ := l.open.Open(); total != 0 {
+		t.Fatalf("the closed connection is still counted: %d", total)
 	}
 }

@@ -25,15 +25,11 @@ const defaultMaxConns = 4096
 // /64, which one subscriber holds whole.
 type limitListener struct {
 	net.Listener
-	max, maxPerIP int
-
-	mu    sync.Mutex // guards the following fields
-	total int
-	open  map[string]int
+	open clientaddr.Counter
 }
 
 func newLimitListener(ln net.Listener, max, maxPerIP int) *limitListener {
-	return &limitListener{Listener: ln, max: max, maxPerIP: maxPerIP, open: map[string]int{}}
+	return &limitListener{Listener: ln, open: clientaddr.Counter{Max: max, PerKey: maxPerIP}}
 }
 
 // Accept returns the next connection under both caps.
@@ -44,27 +40,11 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		key := clientaddr.Key(c.RemoteAddr().String())
-		l.mu.Lock()
-		full := l.total >= l.max || l.open[key] >= l.maxPerIP
-		if !full {
-			l.total++
-			l.open[key]++
-		}
-		l.mu.Unlock()
-		if full {
+		if !l.open.Admit(key) {
 			c.Close()
 			continue
 		}
-		return &countedConn{Conn: c, release: sync.OnceFunc(func() { l.release(key) })}, nil
-	}
-}
-
-func (l *limitListener) release(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.total--
-	if l.open[key]--; l.open[key] <= 0 {
-		delete(l.open, key)
+		return &countedConn{Conn: c, release: sync.OnceFunc(func() { l.open.Release(key) })}, nil
 	}
 }
 
