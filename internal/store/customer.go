@@ -412,9 +412,11 @@ func (t *Tx) addIdentity(ctx context.Context, cid int64, id IdentityRow, now tim
 	return nil
 }
 
-// setVerified sets whether identity id is verified.
+// setVerified sets whether identity id is verified. A row that already
+// says so is not written again: every call and email from a verified
+// identity asks.
 func (t *Tx) setVerified(ctx context.Context, id IdentityRow, verified bool) error {
-	if _, err := t.tx.ExecContext(ctx, `UPDATE customer_identities SET verified = ? WHERE kind = ? AND value = ?`, verified, id.Kind, id.Value); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE customer_identities SET verified = ? WHERE kind = ? AND value = ? AND verified IS NOT ?`, verified, id.Kind, id.Value, verified); err != nil {
 		return fmt.Errorf("store: identity %s verified: %w", id.Kind, err)
 	}
 	return nil
