@@ -74,12 +74,14 @@ func newCDRCmd(g *globals) *cobra.Command {
 			}
 			w := csv.NewWriter(cmd.OutOrStdout())
 			w.Write([]string{"id", "call_id", "caller", "callee", "started_at", "answered_at", "ended_at", "duration_s",
-				"disposition", "hangup_cause", "sip_status", "packets_a_to_b", "packets_b_to_a", "lost_a", "lost_b", "jitter_a_ms", "jitter_b_ms", "codec", "trunk", "trunk_number", "recording", "queue"})
+				"disposition", "hangup_cause", "sip_status", "packets_a_to_b", "packets_b_to_a", "lost_a", "lost_b", "jitter_a_ms", "jitter_b_ms", "codec", "trunk", "trunk_number", "recording", "queue",
+				"transferred_by", "transferred_to", "transferred_from"})
 			for _, c := range cdrs {
 				w.Write([]string{strconv.FormatInt(c.ID, 10), c.CallID, c.Caller, c.Callee, stamp(c.StartedAt), stamp(c.AnsweredAt), stamp(c.EndedAt),
 					strconv.FormatFloat(c.Duration().Seconds(), 'f', 1, 64), c.Disposition, c.HangupCause, strconv.Itoa(c.SIPStatus),
 					strconv.FormatUint(c.PacketsAToB, 10), strconv.FormatUint(c.PacketsBToA, 10), strconv.FormatUint(c.LostA, 10), strconv.FormatUint(c.LostB, 10),
-					strconv.FormatFloat(float64(c.JitterA.Microseconds())/1000, 'f', 2, 64), strconv.FormatFloat(float64(c.JitterB.Microseconds())/1000, 'f', 2, 64), c.Codec, c.Trunk, c.TrunkNumber, c.Recording, c.Queue})
+					strconv.FormatFloat(float64(c.JitterA.Microseconds())/1000, 'f', 2, 64), strconv.FormatFloat(float64(c.JitterB.Microseconds())/1000, 'f', 2, 64), c.Codec, c.Trunk, c.TrunkNumber, c.Recording, c.Queue,
+					c.TransferredBy, c.TransferredTo, strconv.FormatInt(c.TransferredFrom, 10)})
 			}
 			w.Flush()
 			return w.Error()

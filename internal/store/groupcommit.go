@@ -26,7 +26,7 @@ const (
 	sqlStartCDR  = `INSERT INTO cdrs (call_id, caller, callee, started_at) VALUES (?, ?, ?, ?)`
 	sqlFinishCDR = `UPDATE cdrs SET callee = ?, answered_at = ?, ended_at = ?, disposition = ?, hangup_cause = ?,
 		sip_status = ?, packets_a_to_b = ?, packets_b_to_a = ?, lost_a = ?, lost_b = ?, jitter_a_us = ?, jitter_b_us = ?, codec = ?,
-		trunk = ?, trunk_number = ?, recording = ?, queue = ? WHERE id = ?`
+		trunk = ?, trunk_number = ?, recording = ?, queue = ?, transferred_by = ?, transferred_to = ?, transferred_from = ? WHERE id = ?`
 	sqlAddFunnel = `INSERT INTO ivr_funnel (flow, node, face, step, choice, session, at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 )
 

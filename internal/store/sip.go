@@ -96,6 +96,14 @@ type CDR struct {
 	Recording string
 	// Queue is the queue the caller waited in ("" for none).
 	Queue string
+	// TransferredBy is the extension that transferred the call (REFER):
+	// set on the record the transfer ended and on the record of the call
+	// it continued as. TransferredTo is the number it was transferred to
+	// (on the record the transfer ended); TransferredFrom is the id of
+	// that record (on the continuing one; 0 for none).
+	TransferredBy   string
+	TransferredTo   string
+	TransferredFrom int64
 }
 
 // Duration is the answered time of the call (zero when never answered).
@@ -131,7 +139,7 @@ func (s *Store) FinishCDR(ctx context.Context, c CDR) error {
 		_, err := exec(ctx, sqlFinishCDR,
 			c.Callee, nullMillis(c.AnsweredAt), nullMillis(c.EndedAt), c.Disposition, c.HangupCause, c.SIPStatus,
 			c.PacketsAToB, c.PacketsBToA, c.LostA, c.LostB, c.JitterA.Microseconds(), c.JitterB.Microseconds(), c.Codec,
-			c.Trunk, c.TrunkNumber, c.Recording, c.Queue, c.ID)
+			c.Trunk, c.TrunkNumber, c.Recording, c.Queue, c.TransferredBy, c.TransferredTo, c.TransferredFrom, c.ID)
 		return err
 	})
 	if err != nil {
@@ -185,7 +193,8 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		args = append(args, f.To.UnixMilli())
 	}
 	q := `SELECT id, call_id, caller, callee, started_at, answered_at, ended_at, disposition, hangup_cause, sip_status,
-		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording, queue FROM cdrs`
+		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording, queue,
+		transferred_by, transferred_to, transferred_from FROM cdrs`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -206,7 +215,8 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 		var answered, ended sql.NullInt64
 		var ja, jb int64
 		if err := rows.Scan(&c.ID, &c.CallID, &c.Caller, &c.Callee, &started, &answered, &ended, &c.Disposition, &c.HangupCause,
-			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec, &c.Trunk, &c.TrunkNumber, &c.Recording, &c.Queue); err != nil {
+			&c.SIPStatus, &c.PacketsAToB, &c.PacketsBToA, &c.LostA, &c.LostB, &ja, &jb, &c.Codec, &c.Trunk, &c.TrunkNumber, &c.Recording, &c.Queue,
+			&c.TransferredBy, &c.TransferredTo, &c.TransferredFrom); err != nil {
 			return nil, fmt.Errorf("store: list cdrs: %w", err)
 		}
 		c.StartedAt = time.UnixMilli(started)
