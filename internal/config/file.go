@@ -41,7 +41,8 @@ func (f *File) Has(name string) bool { return f.present[name] }
 func Parse(data []byte) (*File, error) { return ParseWith(data, Known{}) }
 
 // ParseWith is Parse that also checks the names the file takes from
-// outside it (prompts, music) against known.
+// outside it (prompts, music) against known, and gives back the secrets of
+// known.Stored that placeholders keep (Restore).
 func ParseWith(data []byte, known Known) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -83,6 +84,9 @@ func ParseWith(data []byte, known Known) (*File, error) {
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if known.Stored != nil {
+		restore(known.Stored, f)
+	}
 	f.validate(v)
 	return f, v.Err()
 }
@@ -112,6 +116,7 @@ func (f *File) validate(v *Validator) {
 	validatePermissions(v, f.Permissions)
 	validateACD(v, f)
 	validatePrompts(v, f)
+	validateSecrets(v, f)
 }
 
 // ParseReader reads and parses a whole file.

@@ -26,6 +26,9 @@ type Known struct {
 	Language string
 	// Music are the music names; nil: queues' music is not checked.
 	Music map[string]bool
+	// Stored is the configuration in force (Export): a Placeholder in the
+	// file keeps its secret (Restore). nil: every placeholder is an error.
+	Stored *File
 }
 
 // Languages returns the languages of Prompts, sorted.
