@@ -138,13 +138,16 @@ func parseConfig(data []byte, known config.Known) (*config.File, []fieldError) {
 	return nil, []fieldError{fe}
 }
 
-// exportConfig renders the whole stored configuration as YAML.
+// exportConfig renders the whole stored configuration as YAML, each
+// secret shown as config.Placeholder (config.Redact): the panel and the
+// API never show a secret back, and parseKnownConfig turns the
+// placeholders into the stored secrets again.
 func (s *Server) exportConfig(ctx context.Context) ([]byte, error) {
 	f, err := config.Export(ctx, s.st)
 	if err != nil {
 		return nil, fmt.Errorf("webui: export: %w", err)
 	}
-	b, err := f.Marshal()
+	b, err := config.Redact(f).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("webui: export: %w", err)
 	}

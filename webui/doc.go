@@ -14,7 +14,9 @@
 //     follows the change), chat widgets with the script tag to paste in the
 //     website (the chat server follows the change), web users,
 //     the whole configuration as YAML with validation errors shown at their
-//     line while typing, and a read-only tree of each IVR flow;
+//     line while typing (every secret shown as config.Placeholder, which
+//     keeps the stored secret when saved back), and a read-only tree of
+//     each IVR flow;
 //   - the agent console: presence control, the screen pop of every item
 //     offered to or held by the agent (caller, queue, intent, IVR path, the
 //     customer's record and cross-channel timeline newest first, live over

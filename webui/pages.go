@@ -216,6 +216,8 @@ func userErrorMessage(err error) string {
 // configEditor is the data of the YAML editor page.
 type configEditor struct {
 	YAML string
+	// Placeholder is what the YAML shows for each secret.
+	Placeholder string
 }
 
 func (s *Server) configPage(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +226,7 @@ func (s *Server) configPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "config", pageData{Title: "Configuration", Nav: "config", Notice: r.URL.Query().Get("notice"), Data: configEditor{YAML: string(b)}})
+	s.render(w, r, http.StatusOK, "config", pageData{Title: "Configuration", Nav: "config", Notice: r.URL.Query().Get("notice"), Data: configEditor{YAML: string(b), Placeholder: config.Placeholder}})
 }
 
 func (s *Server) configSubmit(w http.ResponseWriter, r *http.Request) {
@@ -240,7 +242,7 @@ func (s *Server) configSubmit(w http.ResponseWriter, r *http.Request) {
 	if fes != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "config", pageData{
 			Title: "Configuration", Nav: "config", Error: "Nothing was applied: the file has errors.", Errors: fes,
-			Data: configEditor{YAML: text},
+			Data: configEditor{YAML: text, Placeholder: config.Placeholder},
 		})
 		return
 	}

@@ -74,11 +74,16 @@ func removeUploads(r *http.Request) {
 func (s *Server) library() *prompts.Library { return prompts.NewLibrary(s.st) }
 
 // parseKnownConfig parses a YAML file as an import does, checking flows'
-// prompts and queues' music against the built-ins and uploads.
+// prompts and queues' music against the built-ins and uploads, and giving
+// each config.Placeholder the stored secret of its object (exportConfig
+// shows them so).
 func (s *Server) parseKnownConfig(ctx context.Context, data []byte) (*config.File, []fieldError) {
 	known, err := s.library().Known(ctx)
 	if err != nil {
 		return nil, []fieldError{{Path: "(prompts)", Msg: err.Error()}}
+	}
+	if known.Stored, err = config.Export(ctx, s.st); err != nil {
+		return nil, []fieldError{{Path: "(stored)", Msg: err.Error()}}
 	}
 	return parseConfig(data, known)
 }

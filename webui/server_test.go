@@ -60,6 +60,18 @@ type session struct {
 	csrf   string
 }
 
+// configuredFixture is a fixture with configuration yaml imported by the
+// API, and an admin's session.
+func configuredFixture(t *testing.T, yaml string) (*fixture, session) {
+	t.Helper()
+	f := newFixture(t, Config{})
+	admin := f.login(t, "admin1", auth.RoleAdmin)
+	if w := f.do(t, admin, "PUT", "/api/v1/config", "application/yaml", yaml, true); w.Code != http.StatusNoContent {
+		t.Fatalf("import: %d %s", w.Code, w.Body)
+	}
+	return f, admin
+}
+
 func (f *fixture) login(t testing.TB, name string, role auth.Role) session {
 	t.Helper()
 	ctx := context.Background()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/store"
-	"github.com/switchboard-cc/switchboard/webui/auth"
 )
 
 // trunkPassword is the register trunk's secret: no answer may contain it.
@@ -36,12 +35,7 @@ permissions:
 
 func trunksFixture(t *testing.T) (*fixture, session) {
 	t.Helper()
-	f := newFixture(t, Config{})
-	admin := f.login(t, "admin1", auth.RoleAdmin)
-	if w := f.do(t, admin, "PUT", "/api/v1/config", "application/yaml", trunksYAML, true); w.Code != http.StatusNoContent {
-		t.Fatalf("import: %d %s", w.Code, w.Body)
-	}
-	return f, admin
+	return configuredFixture(t, trunksYAML)
 }
 
 // TestTrunksAPI creates, changes and deletes trunks and replaces routes

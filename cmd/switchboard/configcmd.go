@@ -66,7 +66,10 @@ func newConfigCmd(g *globals) *cobra.Command {
 	exp := &cobra.Command{
 		Use:   "export",
 		Short: "Print the whole configuration as YAML (passwords as hashes)",
-		Args:  cobra.NoArgs,
+		Long: "Print the whole configuration as YAML, every secret included: extension passwords as hashes,\n" +
+			"trunk and mailbox passwords as stored. It is the full backup that `config import` restores;\n" +
+			"the web panel's and the API's export hide secrets and are not one.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := g.openStore(cmd.Context())
 			if err != nil {
