@@ -121,14 +121,24 @@ func (d *relayDir) deadline() time.Time {
 // sessions' generations.
 func (d *relayDir) loop(ctx context.Context) {
 	from := d.from
-	stopWaking := context.AfterFunc(ctx, func() { from.rtp.SetReadDeadline(time.Unix(1, 0)) })
+	conn, err := from.rtp.reader()
+	if err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			d.stop(ErrClosed)
+		} else {
+			from.eng.log.Error("media: cannot read the RTP socket", "port", from.port, "err", err)
+			d.stop(err)
+		}
+		return
+	}
+	stopWaking := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 	defer stopWaking()
 	buf := make([]byte, 1500)
-	if !d.armDeadline(ctx) {
+	if !d.armDeadline(ctx, conn) {
 		return
 	}
 	for {
-		n, src, err := from.rtp.ReadFromUDPAddrPort(buf)
+		n, src, err := conn.ReadFromUDPAddrPort(buf)
 		now := time.Now()
 		if ctx.Err() != nil {
 			if err == nil && n >= 12 {
@@ -143,7 +153,7 @@ func (d *relayDir) loop(ctx context.Context) {
 					d.stop(ErrInactive)
 					return
 				}
-				if !d.armDeadline(ctx) {
+				if !d.armDeadline(ctx, conn) {
 					return
 				}
 				continue
@@ -157,12 +167,12 @@ func (d *relayDir) loop(ctx context.Context) {
 	}
 }
 
-// armDeadline sets the read deadline of from's socket to the moment the
-// inactivity timeout would pass, and reports whether the loop may read:
-// false once ctx has ended. The check comes after the write, so a
-// cancellation's past deadline is never overwritten unseen.
-func (d *relayDir) armDeadline(ctx context.Context) bool {
-	d.from.rtp.SetReadDeadline(d.deadline())
+// armDeadline sets the read deadline of conn, from's socket, to the
+// moment the inactivity timeout would pass, and reports whether the loop
+// may read: false once ctx has ended. The check comes after the write, so
+// a cancellation's past deadline is never overwritten unseen.
+func (d *relayDir) armDeadline(ctx context.Context, conn *net.UDPConn) bool {
+	conn.SetReadDeadline(d.deadline())
 	return ctx.Err() == nil
 }
 
@@ -232,10 +242,7 @@ func forward(pkt []byte, now time.Time, from, to *Session, in, out *leg) {
 	binary.BigEndian.PutUint16(pkt[2:], o.seq)
 	binary.BigEndian.PutUint32(pkt[4:], o.ts)
 	binary.BigEndian.PutUint32(pkt[8:], o.ssrc)
-	if _, err := to.rtp.WriteToUDPAddrPort(pkt, *target); err == nil {
-		to.stats.packetsOut.Add(1)
-		to.stats.bytesOut.Add(uint64(len(pkt)))
-	}
+	to.send(pkt, *target)
 }
 
 // transcode converts G.711 payload in place between µ-law and A-law.

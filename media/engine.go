@@ -109,13 +109,18 @@ func (e *Engine) NewSession() (*Session, error) {
 		if e.inUse[port] {
 			continue
 		}
-		rtp, err := net.ListenUDP("udp", &net.UDPAddr{IP: e.bindIP, Port: port})
+		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: e.bindIP, Port: port})
 		if err != nil {
+			continue
+		}
+		rtp, err := newRTPSocket(conn)
+		if err != nil {
+			e.log.Warn("media: RTP socket", "port", port, "err", err)
 			continue
 		}
 		rtcp, err := net.ListenUDP("udp", &net.UDPAddr{IP: e.bindIP, Port: port + 1})
 		if err != nil {
-			rtp.Close()
+			rtp.close()
 			continue
 		}
 		e.inUse[port] = true

@@ -108,8 +108,5 @@ func (s *Session) sendFrame(pkt, audio []byte, pos *int, out leg) {
 	binary.BigEndian.PutUint16(pkt[2:], seq)
 	binary.BigEndian.PutUint32(pkt[4:], ts)
 	binary.BigEndian.PutUint32(pkt[8:], s.out.ssrc)
-	if _, err := s.rtp.WriteToUDPAddrPort(pkt, *target); err == nil {
-		s.stats.packetsOut.Add(1)
-		s.stats.bytesOut.Add(uint64(len(pkt)))
-	}
+	s.send(pkt, *target)
 }

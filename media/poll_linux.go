@@ -133,13 +133,9 @@ func (s *Session) unpoll() {
 // socketFD returns the descriptor of s's RTP socket. It stays valid until
 // s is closed, and Close removes it from its poller first.
 func socketFD(s *Session) (int, error) {
-	rc, err := s.rtp.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	fd := -1
-	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
-		return 0, err
+	fd := s.rtp.descriptor()
+	if fd < 0 {
+		return 0, ErrClosed
 	}
 	return fd, nil
 }

@@ -60,10 +60,7 @@ func (s *Session) SendDigit(ctx context.Context, key rune, duration time.Duratio
 		binary.BigEndian.PutUint32(pkt[8:], s.out.ssrc)
 		copy(pkt[12:], p)
 		if target := s.target.Load(); target != nil && out.accepts {
-			if _, err := s.rtp.WriteToUDPAddrPort(pkt, *target); err == nil {
-				s.stats.packetsOut.Add(1)
-				s.stats.bytesOut.Add(uint64(len(pkt)))
-			}
+			s.send(pkt, *target)
 		}
 		if i < len(payloads)-3 { // the end packets go back to back
 			select {

@@ -17,7 +17,8 @@ import (
 type Session struct {
 	eng       *Engine
 	port      int
-	rtp, rtcp *net.UDPConn
+	rtp       *rtpSocket
+	rtcp      *net.UDPConn
 	sessID    uint64
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close
@@ -82,7 +83,7 @@ func (o *outStream) next() (seq uint16, ts uint32, first bool) {
 	return o.seq, o.ts, first
 }
 
-func newSession(e *Engine, port int, rtp, rtcp *net.UDPConn) *Session {
+func newSession(e *Engine, port int, rtp *rtpSocket, rtcp *net.UDPConn) *Session {
 	s := &Session{eng: e, port: port, rtp: rtp, rtcp: rtcp, sessID: rand.Uint64() >> 1, closed: make(chan struct{}), digits: make(chan dtmf.Digit, digitQueue)}
 	s.out.ssrc = rand.Uint32()
 	s.out.seq = uint16(rand.Uint32())
@@ -98,11 +99,19 @@ func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		s.unpoll()
-		s.rtp.Close()
+		s.rtp.close()
 		s.rtcp.Close()
 		s.eng.release(s.port)
 	})
 	return nil
+}
+
+// send writes pkt to the phone at target, counting what left.
+func (s *Session) send(pkt []byte, target netip.AddrPort) {
+	if s.rtp.writeTo(pkt, target) == nil {
+		s.stats.packetsOut.Add(1)
+		s.stats.bytesOut.Add(uint64(len(pkt)))
+	}
 }
 
 // Offer returns an SDP offer for this session at advertise: the codecs the

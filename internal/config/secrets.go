@@ -48,9 +48,10 @@ func Redact(f *File) *File {
 // Placeholder (see Redact): an extension's from the extension of prev with
 // the same number, a trunk's from the trunk with the same name, a mailbox
 // URL's password from the same URL (imap or smtp) of the mailbox with the
-// same name. prev is the configuration in force (Export); nil holds no
-// secret. It returns an ErrorList naming each placeholder left, for which
-// prev has no secret (a new extension, a renamed trunk…).
+// same name, for the same user. prev is the configuration in force
+// (Export); nil holds no secret. It returns an ErrorList naming each
+// placeholder left, for which prev has no secret (a new extension, a
+// renamed trunk…).
 //
 // ParseWith restores from Known.Stored before it validates, so that errors
 // carry their lines; without Known.Stored every placeholder is an error.
@@ -123,10 +124,10 @@ func validateSecrets(v *Validator, f *File) {
 	}
 	for i, m := range f.Mailboxes {
 		if hasPlaceholder(m.IMAP) {
-			report(fmt.Sprintf("mailboxes[%d].imap", i), fmt.Sprintf("mailbox %q's imap URL", m.Name))
+			report(fmt.Sprintf("mailboxes[%d].imap", i), fmt.Sprintf("mailbox %q's imap URL for the same user", m.Name))
 		}
 		if hasPlaceholder(m.SMTP) {
-			report(fmt.Sprintf("mailboxes[%d].smtp", i), fmt.Sprintf("mailbox %q's smtp URL", m.Name))
+			report(fmt.Sprintf("mailboxes[%d].smtp", i), fmt.Sprintf("mailbox %q's smtp URL for the same user", m.Name))
 		}
 	}
 }
@@ -150,8 +151,9 @@ func redactMailURL(raw string) string {
 }
 
 // restoreMailURL gives next, a mail server URL whose password may be
-// Placeholder, the password of prev, the stored URL. When next is prev
-// redacted, it is prev exactly, so that an unchanged file changes nothing.
+// Placeholder, the password of prev, the stored URL, if both name the same
+// user (as the mailbox page keeps a password). When next is prev redacted,
+// it is prev exactly, so that an unchanged file changes nothing.
 func restoreMailURL(next, prev string) string {
 	if prev == "" || !hasPlaceholder(next) {
 		return next
@@ -163,11 +165,11 @@ func restoreMailURL(next, prev string) string {
 	if err != nil {
 		return next
 	}
-	pw, set := p.User.Password()
-	if !set {
-		return next
-	}
 	u, _ := url.Parse(next) // hasPlaceholder parsed it
+	pw, set := p.User.Password()
+	if !set || p.User.Username() != u.User.Username() {
+		return next // another user's password is not this one's
+	}
 	u.User = url.UserPassword(u.User.Username(), pw)
 	return u.String()
 }

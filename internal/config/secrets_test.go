@@ -158,13 +158,16 @@ func TestRestoreCases(t *testing.T) {
 		{name: "placeholder beside hashes", file: "extensions:\n  - {number: \"1002\", password: __hidden__, ha1_md5: " + bob.HA1MD5 + ", ha1_sha256: " + bob.HA1SHA256 + "}\n",
 			errs: []string{"extensions[0].password (line 2)", "extensions[0].password (line 2)"}},
 		{name: "mailbox moved to another host keeps its passwords",
-			file: "mailboxes:\n  - {name: support, imap: \"imaps://sup:__hidden__@mail2.example.com/INBOX\", smtp: \"smtps://sup2:__hidden__@mail2.example.com\", from: a@example.com, queue: support}\n",
+			file: "mailboxes:\n  - {name: support, imap: \"imaps://sup:__hidden__@mail2.example.com/INBOX\", smtp: \"smtps://sup:__hidden__@mail2.example.com:465\", from: a@example.com, queue: support}\n",
 			check: func(t *testing.T, f *File) {
 				m := f.Mailboxes[0]
-				if m.IMAP != "imaps://sup:imap-pw-1@mail2.example.com/INBOX" || m.SMTP != "smtps://sup2:smtp%40pw-1@mail2.example.com" {
+				if m.IMAP != "imaps://sup:imap-pw-1@mail2.example.com/INBOX" || m.SMTP != "smtps://sup:smtp%40pw-1@mail2.example.com:465" {
 					t.Errorf("%+v", m)
 				}
 			}},
+		{name: "mailbox URL for another user",
+			file: "mailboxes:\n  - {name: support, imap: \"imaps://sup:__hidden__@mail.example.com/INBOX\", smtp: \"smtps://other:__hidden__@mail.example.com\", from: a@example.com, queue: support}\n",
+			errs: []string{"mailboxes[0].smtp (line 2)"}},
 		{name: "mailbox URL that had no password",
 			file: "mailboxes:\n  - {name: sales, imap: \"imaps://sales:__hidden__@mail.example.com\", smtp: \"smtps://x:__hidden__@mail.example.com\", from: a@example.com, queue: sales}\n",
 			errs: []string{"mailboxes[0].imap (line 2)", "mailboxes[0].smtp (line 2)"}},
