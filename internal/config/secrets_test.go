@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -293,4 +294,40 @@ func TestRestoreRandomEdits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzRedactMailURL: a redacted mail URL never keeps its password, keeps
+// the user and host, and restores to the stored URL exactly.
+func FuzzRedactMailURL(f *testing.F) {
+	for _, s := range []string{"", "imaps://u:p@h/INBOX", "smtps://sup:smtp%40pw-1@mail.example.com", "imap://u@h:143", "imaps://u:p%zz@h", "imaps://u:__hidden__@h", "smtp://:pw@[::1]:25", "imaps:u:p@h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		red := redactMailURL(raw)
+		if got := restoreMailURL(red, raw); got != raw {
+			t.Fatalf("%q redacted as %q restores as %q", raw, red, got)
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			if red != Placeholder {
+				t.Fatalf("unparseable %q redacted as %q", raw, red)
+			}
+			return
+		}
+		if _, set := u.User.Password(); !set {
+			return
+		}
+		r, err := url.Parse(red)
+		if err != nil {
+			if red != Placeholder {
+				t.Fatalf("%q redacted as %q, which does not parse: %v", raw, red, err)
+			}
+			return
+		}
+		// The password lives in the user part alone: all else is the same.
+		if rpw, _ := r.User.Password(); rpw != Placeholder || r.User.Username() != u.User.Username() ||
+			r.Scheme != u.Scheme || r.Host != u.Host || r.Path != u.Path || r.RawQuery != u.RawQuery || r.Fragment != u.Fragment || r.Opaque != u.Opaque {
+			t.Fatalf("%q redacted as %q", raw, red)
+		}
+	})
 }
