@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -70,7 +71,11 @@ type imapTarget struct {
 func parseIMAP(raw string) (imapTarget, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return imapTarget{}, err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the URL, password included
+		}
+		return imapTarget{}, fmt.Errorf("imap url: %w", err)
 	}
 	t := imapTarget{host: u.Hostname(), folder: strings.Trim(u.Path, "/")}
 	if t.folder == "" {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -43,6 +44,10 @@ type Sender struct {
 func New(rawURL string, cfg Config) (*Sender, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the URL, password included
+		}
 		return nil, fmt.Errorf("smtp: url: %w", err)
 	}
 	s := &Sender{host: u.Hostname(), cfg: cfg}

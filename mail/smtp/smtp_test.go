@@ -176,3 +176,12 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// TestNewErrorHidesPassword: an unparseable URL's error names the fault,
+// not the URL, whose user part holds the password.
+func TestNewErrorHidesPassword(t *testing.T) {
+	_, err := New("smtps://u:s3cret@mail.example.com:bad/", Config{})
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "port") {
+		t.Fatalf("New = %v; want a port error without the password", err)
+	}
+}
