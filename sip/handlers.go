@@ -15,7 +15,7 @@ import (
 )
 
 // allowed lists the methods the appliance answers, for Allow headers.
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER"
 
 // routes installs the request handlers.
 func (s *Server) routes() {
@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	s.srv.OnAck(s.guarded(stateless(s.calls.HandleAck)))
 	s.srv.OnBye(s.guarded(s.handleBye))
 	s.srv.OnInfo(s.guarded(s.handleInfo))
+	s.srv.OnRefer(s.guarded(s.calls.HandleRefer))
 	s.srv.OnCancel(s.guarded(stateless(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, Status(481, "Call/Transaction Does Not Exist", nil))
 	})))

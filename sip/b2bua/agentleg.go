@@ -187,7 +187,9 @@ func agentInvite(b *B2BUA, bind registrar.Binding, ext, from, display string, of
 
 // Bridge connects the caller and the agent until ctx ends (the caller or
 // the agent hung up: the call's context ends either way) and then hangs
-// the agent up if the agent is still there. The call's CDR names the agent's
+// the agent up if the agent is still there, or until the agent
+// transferred the caller: it then returns a *Transferred, and the B2BUA
+// runs the rest of the call once the queue or flow returned. The call's CDR names the agent's
 // extension as the callee. With record (the queue's setting), or when the
 // caller's or the agent's extension is recorded, the conversation is
 // recorded as a stereo WAV (caller left, agent right) named in the CDR.
@@ -199,16 +201,24 @@ func (l *AgentLeg) Bridge(ctx context.Context, record bool) error {
 		l.Hangup()
 		return errors.New("b2bua: the caller is already bridged")
 	}
-	c.bl, c.bID, c.sessB = l.dlg, l.dlg.InviteRequest.CallID().Value(), l.sess
+	c.bl, c.bID, c.sessB, c.legBExt = l.dlg, l.dlg.InviteRequest.CallID().Value(), l.sess, l.extension
 	c.cdr.Callee = l.extension
+	id := c.bID
 	c.mu.Unlock()
-	c.b.track(c.bID, c)
-	defer c.b.untrack(c.bID)
+	c.b.track(id, c)
 	if record || c.recorded() {
 		stop := c.record(l.sess)
 		defer stop()
 	}
 	err := c.b.bridgeSupervised(ctx, c, c.sessA, l.sess)
+	if errors.Is(err, errTransferred) {
+		// The transferor's leg ends on its own (see handOver).
+		c.mu.Lock()
+		res := c.next.result
+		c.mu.Unlock()
+		return res
+	}
+	defer c.b.untrack(id)
 	if !c.calleeBye.Load() {
 		c.byeB("caller left the agent")
 	}

@@ -5,7 +5,8 @@
 // resume re-INVITEs through, and writes a CDR for every attempt. Calls with
 // the phone network go through the same legs: HandleInbound takes a trunk's
 // call routed by the dial plan, HandleOutbound sends an extension's call out
-// through the trunks with failover, under the toll-fraud guard.
+// through the trunks with failover, under the toll-fraud guard. The phone
+// that answered may transfer the caller elsewhere (REFER, see refer.go).
 package b2bua
 
 import (

@@ -62,6 +62,19 @@ type call struct {
 	mu  sync.Mutex // guards the following fields
 	bl  *sipgo.DialogClientSession
 	bID string
+	// legBExt is the extension on leg B, the one that may transfer the
+	// call ("" when leg B is a trunk).
+	legBExt string
+	// refers takes accepted transfers while leg A and leg B are bridged
+	// (nil otherwise); xfer is the transfer running, or whose
+	// transferor's leg is still ending; next is what runs leg A once the
+	// transferred bridge returned.
+	refers chan *transfer
+	xfer   *transfer
+	next   *continuation
+	// baseA is leg A's session statistics when the current CDR began
+	// (zero unless the call was transferred).
+	baseA media.Stats
 }
 
 // HandleInvite runs a call from caller (already authenticated) to the
@@ -157,6 +170,9 @@ func (c *call) run(req *sip.Request, tx sip.ServerTransaction, callee string) {
 		}
 		return
 	}
+	c.mu.Lock()
+	c.legBExt = callee
+	c.mu.Unlock()
 	c.connect(winner)
 }
 
@@ -339,19 +355,24 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 	}
 	c.cdr.AnsweredAt = time.Now()
 	c.cdr.Disposition, c.cdr.SIPStatus = Answered, 200
-	bridgeCtx, stopBridge := context.WithCancel(context.Background())
-	bridged := make(chan error, 1)
-	go func() { bridged <- media.Bridge(bridgeCtx, c.sessA, c.sessB) }()
-	defer func() {
-		stopBridge()
-		<-bridged
-	}()
+	var undo []func() // run in reverse when the call ends or is transferred
+	unwind := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+		undo = nil
+	}
+	defer func() { unwind() }()
+	r := startRelay(c.sessA, c.sessB)
+	undo = append(undo, func() { r.stop() })
 	if c.watchDigits {
-		defer c.logDigits()()
+		undo = append(undo, c.logDigits())
 	}
 	if c.recorded() {
-		defer c.record(c.sessB)()
+		undo = append(undo, c.record(c.sessB))
 	}
+	w := c.watchRefers()
+	undo = append(undo, w.stop)
 	if err := c.a.RespondSDP(ansA); err != nil {
 		if c.callerBye.Load() || c.a.LoadState() == sip.DialogStateEnded {
 			// The caller's BYE overtook its ACK: requests are handled
@@ -365,28 +386,89 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		c.byeA()
 		return
 	}
-	select {
-	case cause := <-c.hangup:
-		c.cdr.HangupCause = cause
-		switch cause {
-		case causeCallerBye:
-			c.byeB(cause)
-		case causeCalleeBye:
+	for {
+		var next *continuation
+		select {
+		case cause := <-c.hangup:
+			c.hungUp(cause)
+			return
+		case err := <-r.done:
+			r.ended(err)
+			c.cdr.HangupCause = "media: " + errString(err)
 			c.byeA()
-		default: // the appliance ends the call, e.g. a spent budget
+			c.byeB(c.cdr.HangupCause)
+			return
+		case <-b.stop:
+			c.cdr.HangupCause = causeShutdown
 			c.byeA()
-			c.byeB(cause)
+			c.byeB(c.cdr.HangupCause)
+			return
+		case x := <-w.refers:
+			r.stop()
+			var cause string
+			if next, cause = c.transferBridged(w, x); cause != "" {
+				c.hungUp(cause)
+				return
+			}
+		case <-w.gone:
+			r.stop()
+			next = w.left()
+		case <-w.grace:
+			w.expired()
+			continue
 		}
-	case err := <-bridged:
-		bridged <- err
-		c.cdr.HangupCause = "media: " + errString(err)
-		c.byeA()
-		c.byeB(c.cdr.HangupCause)
-	case <-b.stop:
-		c.cdr.HangupCause = causeShutdown
-		c.byeA()
-		c.byeB(c.cdr.HangupCause)
+		if next == nil { // the transfer failed: back to the transferor
+			r = startRelay(c.sessA, c.sessB)
+			continue
+		}
+		unwind()
+		c.serve(&InboundCall{Trunk: c.cdr.Trunk, From: c.cdr.Caller, DID: c.cdr.TrunkNumber, Media: c.sessA, c: c}, next)
+		return
 	}
+}
+
+// hungUp ends a bridged call for the hang-up cause read from c.hangup.
+func (c *call) hungUp(cause string) {
+	c.cdr.HangupCause = cause
+	switch cause {
+	case causeCallerBye:
+		c.byeB(cause)
+	case causeCalleeBye:
+		c.byeA()
+	default: // the appliance ends the call, e.g. a spent budget
+		c.byeA()
+		c.byeB(cause)
+	}
+}
+
+// relay is a media bridge between two sessions, stopped at most once.
+type relay struct {
+	cancel context.CancelFunc
+	done   chan error
+	over   bool
+}
+
+func startRelay(a, b *media.Session) *relay {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &relay{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- media.Bridge(ctx, a, b) }()
+	return r
+}
+
+// ended records that the bridge's result err was read from done.
+func (r *relay) ended(error) {
+	r.over = true
+	r.cancel()
+}
+
+// stop ends the bridge and waits for it.
+func (r *relay) stop() {
+	if r.over {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.over = true
 }
 
 func errString(err error) string {
@@ -478,6 +560,9 @@ func (c *call) acceptA(req *sip.Request, tx sip.ServerTransaction) (*media.Descr
 // from the server's cache) finds the dialog ended: 481, as it would once
 // the call is gone.
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
+	if !c.legOf(req) && c.transferorBye(req, tx) {
+		return
+	}
 	if c.legOf(req) {
 		if !c.callerBye.CompareAndSwap(false, true) {
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
@@ -514,7 +599,7 @@ func (c *call) finish() {
 	c.cdr.EndedAt = time.Now()
 	if c.sessA != nil {
 		sa := c.sessA.Stats()
-		c.cdr.PacketsAToB, c.cdr.LostA, c.cdr.JitterA, c.cdr.Codec = sa.PacketsIn, sa.Lost, sa.Jitter, sa.Codec
+		c.cdr.PacketsAToB, c.cdr.LostA, c.cdr.JitterA, c.cdr.Codec = sa.PacketsIn-c.baseA.PacketsIn, sa.Lost-c.baseA.Lost, sa.Jitter, sa.Codec
 		c.sessA.Close()
 	}
 	if c.sessB != nil {

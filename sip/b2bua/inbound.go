@@ -88,26 +88,47 @@ func (c *call) runAnswered(req *sip.Request, tx sip.ServerTransaction, in *Inbou
 	}
 	c.cdr.AnsweredAt, c.cdr.Disposition, c.cdr.SIPStatus = time.Now(), Answered, 200
 	in.Media, in.c = c.sessA, c
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- fn(ctx) }()
-	select {
-	case err = <-done:
-		cancel()
-		c.cdr.HangupCause = what + " ended: " + errString(err)
-		c.byeA()
-	case cause := <-c.hangup:
-		cancel()
-		<-done
-		c.cdr.HangupCause = cause
-		if cause == causeCalleeBye {
+	c.serve(in, &continuation{what: what, run: func(ctx context.Context, _ *InboundCall) error { return fn(ctx) }})
+}
+
+// serve runs next on the answered leg A until it returns (the appliance
+// hangs up) or the caller hangs up (its ctx ends). When it returned
+// because the call was transferred, what the transfer left runs next.
+func (c *call) serve(in *InboundCall, next *continuation) {
+	b := c.b
+	for next != nil {
+		what, fn := next.what, next.run
+		next = nil
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- fn(ctx, in) }()
+		select {
+		case err := <-done:
+			cancel()
+			if next = c.takeNext(); next != nil {
+				continue
+			}
+			c.cdr.HangupCause = what + " ended: " + errString(err)
 			c.byeA()
+		case cause := <-c.hangup:
+			cancel()
+			<-done
+			c.cdr.HangupCause = cause
+			if cause == causeCalleeBye {
+				c.byeA()
+			}
+			if left := c.takeNext(); left != nil {
+				left.abandon()
+			}
+		case <-b.stop:
+			cancel()
+			<-done
+			c.cdr.HangupCause = causeShutdown
+			c.byeA()
+			if left := c.takeNext(); left != nil {
+				left.abandon()
+			}
 		}
-	case <-b.stop:
-		cancel()
-		<-done
-		c.cdr.HangupCause = causeShutdown
-		c.byeA()
 	}
 }
 

@@ -46,7 +46,9 @@ func (sv *supervision) set(sess *media.Session, mode media.SuperviseMode) {
 
 // bridgeSupervised relays between the caller a and the agent b until ctx
 // ends, switching to the supervision mixer while a supervisor is on the
-// call and back when they leave.
+// call and back when they leave. A transfer the agent asks for runs here:
+// once it took effect, errTransferred is returned (c.next holds what goes
+// on) and the supervisor, whose call that was, is hung up.
 func (b *B2BUA) bridgeSupervised(ctx context.Context, c *call, a, ag *media.Session) error {
 	sv := &supervision{c: c, changed: make(chan struct{}, 1), ended: make(chan struct{})}
 	b.mu.Lock()
@@ -58,17 +60,25 @@ func (b *B2BUA) bridgeSupervised(ctx context.Context, c *call, a, ag *media.Sess
 		b.mu.Unlock()
 		close(sv.ended)
 	}()
+	w := c.watchRefers()
+	defer w.stop()
 	for {
 		mctx, cancel := context.WithCancel(ctx)
-		watched := make(chan bool, 1)
+		woke := make(chan wake, 1)
 		go func() {
+			var e wake
 			select {
 			case <-sv.changed:
-				cancel()
-				watched <- true
+				e.changed = true
+			case e.x = <-w.refers:
+			case <-w.gone:
+				e.gone = true
+			case <-w.grace:
+				e.grace = true
 			case <-mctx.Done():
-				watched <- false
 			}
+			cancel()
+			woke <- e
 		}()
 		sup, mode := sv.current()
 		var err error
@@ -78,11 +88,27 @@ func (b *B2BUA) bridgeSupervised(ctx context.Context, c *call, a, ag *media.Sess
 			err = media.Supervise(mctx, a, ag, sup, mode)
 		}
 		cancel()
-		changed := <-watched
+		e := <-woke
 		switch {
+		case e.x != nil && ctx.Err() != nil:
+			c.notify(e.x, 487, "Request Terminated")
+			c.endTransfer(e.x)
+			return nil
 		case ctx.Err() != nil:
 			return nil
-		case changed:
+		case e.x != nil:
+			if next := w.run(ctx, e.x); next != nil {
+				c.setNext(next)
+				return errTransferred
+			}
+			continue
+		case e.gone:
+			c.setNext(w.left())
+			return errTransferred
+		case e.grace:
+			w.expired()
+			continue
+		case e.changed:
 			continue
 		case err != nil && sup != nil:
 			// A leg failed while supervised: drop the supervisor and try
@@ -94,6 +120,15 @@ func (b *B2BUA) bridgeSupervised(ctx context.Context, c *call, a, ag *media.Sess
 			return err
 		}
 	}
+}
+
+// wake is why a supervised bridge stopped: a change of supervision, an
+// accepted transfer, or the end of a failed transfer's grace (the
+// transferor left, or the grace passed); zero when its context ended or
+// a leg failed.
+type wake struct {
+	changed, gone, grace bool
+	x                    *transfer
 }
 
 // Supervise calls the supervisor's extension sup and, once answered, joins

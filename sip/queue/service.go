@@ -217,6 +217,14 @@ func (s *Service) wait(ctx context.Context, in *b2bua.InboundCall, queue string,
 		outcome = "answered"
 		err := leg.Bridge(ctx, ann.Record)
 		s.end(id)
+		var tr *b2bua.Transferred
+		if errors.As(err, &tr) {
+			// recordCall adds " by <agent>": the agent transferred it.
+			outcome = "transferred to " + tr.To
+			if tr.Failed != "" {
+				outcome = "transfer to " + tr.To + " failed (" + tr.Failed + ")"
+			}
+		}
 		return err
 	case <-callback:
 		stopHold()

@@ -1,0 +1,630 @@
+package b2bua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/media"
+	"github.com/switchboard-cc/switchboard/media/prompts"
+	xfer "github.com/switchboard-cc/switchboard/sip/transfer"
+)
+
+// Blind transfer (RFC 3515 REFER, RFC 5589 §6).
+//
+// The phone on leg B of a bridged call (an agent's phone bridged to a
+// queued caller, or the called extension of an extension or trunk call)
+// transfers the caller on leg A by sending REFER in its dialog. The
+// target is resolved as an INVITE from that extension would be: one of
+// the appliance's flow or queue numbers, an extension, or, when trunks
+// exist, a number on the phone network through the extension's outbound
+// route, permission class and toll-fraud guard. Feature codes (numbers
+// starting with *) are refused. The REFER is answered 202 and a NOTIFY
+// reports "100 Trying", then the outcome; meanwhile the caller hears
+// music and the transferor nothing.
+//
+//   - The target answers (a flow or queue takes the caller at once): the
+//     caller is connected to it on the same leg and media session, the
+//     NOTIFY says 200 OK, and the transferor's leg is hung up if its phone
+//     has not sent BYE within byeTimeout. The call's CDR ends there and
+//     names the transferor and the target; the call goes on in a new CDR
+//     of the same Call-ID linked to it (store.CDR.TransferredFrom). A
+//     supervisor on the transferor's call is hung up with it.
+//   - The target is busy, does not answer within the ring timeout, does
+//     not exist or cannot be reached: the NOTIFY carries that status. If
+//     the transferor is still on the call, the caller is bridged back to
+//     it. If the transferor already hung up, or hangs up within
+//     graceAfterFailure of the failure (baresip 1.0 does so), the caller
+//     goes back into the queue it came from (c.cdr.Queue), or else hears
+//     goodbye (the built-in prompt of prompts.DefaultLanguage) and is
+//     hung up; the CDR's hang-up cause says the transfer failed.
+//
+// A REFER outside a dialog is answered 403; in a dialog the appliance
+// does not know, 481; from the caller's leg (the transfer of the called
+// party) or with a Replaces (attended transfer), 501; from a trunk, with
+// a target the extension may not dial or a feature code, 403; with no or
+// a malformed Refer-To, 400; while a transfer runs or the call is not
+// bridged, 491.
+
+// transfer is a REFER the B2BUA accepted: leg B (the transferor) asked
+// for leg A (the transferee) to be connected to number.
+type transfer struct {
+	number string
+	by     string                     // the transferor's extension
+	dlg    *sipgo.DialogClientSession // the transferor's leg
+	id     string                     // its Call-ID
+	sess   *media.Session             // its media session
+	target sip.Uri                    // where NOTIFYs go: its Contact
+	route  transferRoute
+	gone   chan struct{} // closed once the transferor's BYE was read
+	once   sync.Once
+	// failure is the status of a transfer that failed while the
+	// transferor stayed ("" otherwise).
+	failure string
+}
+
+// left records that the transferor hung up.
+func (x *transfer) left() { x.once.Do(func() { close(x.gone) }) }
+
+// present reports whether the transferor is still on the call.
+func (x *transfer) present() bool {
+	select {
+	case <-x.gone:
+		return false
+	default:
+		return true
+	}
+}
+
+// transferRoute is where a transfer's number leads.
+type transferRoute struct {
+	// local runs one of the appliance's numbers (a flow or queue).
+	local func(ctx context.Context, c *InboundCall) error
+	// trunk: the number is dialled through the trunks.
+	trunk bool
+	// code and reason are a refusal by the dial plan found once the
+	// REFER was accepted (e.g. no route: 404).
+	code   int
+	reason string
+}
+
+// continuation is what runs leg A after a transfer took effect: the
+// bridge to the target, the target flow or queue, or the fallback of a
+// failed transfer.
+type continuation struct {
+	what    string
+	run     func(ctx context.Context, in *InboundCall) error
+	abandon func() // releases what run would have used when it never runs
+	result  *Transferred
+}
+
+// Transferred is what AgentLeg.Bridge returns when the agent transferred
+// the caller (REFER): the caller's call goes on without the agent, run by
+// the B2BUA once the queue or flow that bridged them returns.
+type Transferred struct {
+	// By is the transferor's extension, To the number transferred to.
+	By, To string
+	// Failed is the status of a transfer that failed after the transferor
+	// hung up ("" when it took effect): the caller goes back to the queue
+	// it came from, or hears goodbye.
+	Failed string
+}
+
+func (t *Transferred) Error() string {
+	if t.Failed != "" {
+		return fmt.Sprintf("b2bua: transfer by %s to %s failed: %s", t.By, t.To, t.Failed)
+	}
+	return fmt.Sprintf("b2bua: transferred by %s to %s", t.By, t.To)
+}
+
+// errTransferred ends a bridge whose call was transferred; c.next holds
+// what goes on.
+var errTransferred = errors.New("b2bua: transferred")
+
+// HandleRefer takes a REFER (see the comment at the top of this file).
+func (b *B2BUA) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to == nil || !to.Params.Has("tag") {
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+		return
+	}
+	c := b.find(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	x, to, code, reason := c.refer(req)
+	if x == nil {
+		b.log.Info("b2bua: transfer refused", "call_id", c.aID, "status", code, "reason", reason)
+		tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+		return
+	}
+	res := sip.NewResponseFromRequest(req, 202, "Accepted", nil)
+	res.AppendHeader(&b.udp.ContactHDR)
+	tx.Respond(res)
+	b.log.Info("b2bua: transfer accepted", "call_id", c.aID, "by", x.by, "to", x.number)
+	to <- x // room for it: c.xfer was nil
+}
+
+// refer checks a REFER and, when the bridging goroutine can take it,
+// returns the transfer it asks for (set as c.xfer) and where to hand it;
+// else the status to answer.
+func (c *call) refer(req *sip.Request) (*transfer, chan<- *transfer, int, string) {
+	x, code, reason := c.checkRefer(req)
+	if x == nil {
+		return nil, nil, code, reason
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refers == nil || c.xfer != nil || c.callerBye.Load() || c.calleeBye.Load() {
+		return nil, nil, 491, "Request Pending"
+	}
+	c.xfer = x
+	return x, c.refers, 202, ""
+}
+
+// checkRefer reads a REFER into the transfer it asks for, or the status
+// refusing it.
+func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
+	if c.legOf(req) {
+		return nil, 501, "Not Implemented"
+	}
+	c.mu.Lock()
+	bl, bID, by, sess := c.bl, c.bID, c.legBExt, c.sessB
+	c.mu.Unlock()
+	if bl == nil || req.CallID().Value() != bID || !sameDialog(req, bl) {
+		return nil, 481, "Call/Transaction Does Not Exist"
+	}
+	if by == "" {
+		return nil, 403, "Forbidden"
+	}
+	var values []string
+	for _, name := range []string{"Refer-To", "r"} {
+		for _, h := range req.GetHeaders(name) {
+			values = append(values, h.Value())
+		}
+	}
+	t, err := xfer.ParseReferTo(values)
+	switch {
+	case errors.Is(err, xfer.ErrUnsupported):
+		return nil, 501, "Not Implemented"
+	case err != nil:
+		return nil, 400, "Bad Refer-To"
+	case t.Replaces != nil:
+		return nil, 501, "Not Implemented"
+	case strings.HasPrefix(t.Number, "*"):
+		return nil, 403, "Forbidden"
+	}
+	route, refused := c.b.routeTransfer(by, t.Number)
+	if refused {
+		return nil, 403, "Forbidden"
+	}
+	contact := bl.InviteResponse.Contact()
+	if contact == nil {
+		return nil, 481, "Call/Transaction Does Not Exist"
+	}
+	return &transfer{number: t.Number, by: by, dlg: bl, id: bID, sess: sess, target: contact.Address, route: route, gone: make(chan struct{})}, 202, ""
+}
+
+// sameDialog reports whether an in-dialog request came from the phone of
+// client dialog d: its tags are the dialog's (the Call-ID alone is no
+// proof).
+func sameDialog(req *sip.Request, d *sipgo.DialogClientSession) bool {
+	if d.InviteResponse == nil || req.From() == nil || req.To() == nil {
+		return false
+	}
+	fromTag, _ := req.From().Params.Get("tag")
+	toTag, _ := req.To().Params.Get("tag")
+	ours, _ := d.InviteRequest.From().Params.Get("tag")
+	theirs, _ := d.InviteResponse.To().Params.Get("tag")
+	return toTag == ours && fromTag == theirs
+}
+
+// routeTransfer resolves a transfer's number as handleInvite would an
+// INVITE from extension by: refused is true when the dial plan forbids
+// that extension the number.
+func (b *B2BUA) routeTransfer(by, number string) (r transferRoute, refused bool) {
+	if b.deps.Local != nil {
+		if run, ok := b.deps.Local.Route(by, number); ok {
+			return transferRoute{local: run}, false
+		}
+	}
+	tr := b.deps.Trunks
+	if tr == nil || len(tr.Manager.Trunks()) == 0 || b.deps.Extension(number) {
+		return transferRoute{}, false
+	}
+	if _, err := tr.Setup.Plan.Outbound(tr.Setup.Caller(by, true), number); err != nil {
+		code, reason := 500, "Server Internal Error"
+		var se interface{ SIPStatus() (int, string) }
+		if errors.As(err, &se) {
+			code, reason = se.SIPStatus()
+		}
+		if code == 403 {
+			return transferRoute{}, true
+		}
+		return transferRoute{code: code, reason: reason}, false
+	}
+	return transferRoute{trunk: true}, false
+}
+
+// graceAfterFailure is how long after a failed transfer the transferor's
+// hang-up is read as leaving the caller to the appliance (some phones,
+// baresip among them, hang up when a blind transfer fails) rather than
+// as the end of the call.
+const graceAfterFailure = 3 * time.Second
+
+// referWatch is what the goroutine bridging leg A and leg B waits for
+// besides the call's own events: an accepted transfer (refers), and
+// after a transfer failed while the transferor stayed, the transferor
+// hanging up (gone) or graceAfterFailure passing (grace). Nil channels
+// are never ready.
+type referWatch struct {
+	c      *call
+	refers <-chan *transfer
+	failed *transfer
+	gone   <-chan struct{}
+	grace  <-chan time.Time
+}
+
+// watchRefers makes c.refers; from then until stop, REFERs are
+// accepted.
+func (c *call) watchRefers() *referWatch {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refers == nil {
+		c.refers = make(chan *transfer, 1)
+	}
+	return &referWatch{c: c, refers: c.refers}
+}
+
+// run runs an accepted transfer (see transferOut); when it failed while
+// the transferor stayed, the transferor is watched for graceAfterFailure.
+func (w *referWatch) run(ctx context.Context, x *transfer) *continuation {
+	next := w.c.transferOut(ctx, x)
+	if next == nil && x.failure != "" {
+		w.failed, w.gone, w.grace = x, x.gone, time.After(graceAfterFailure)
+	}
+	return next
+}
+
+// left is what runs leg A once the transferor of a failed transfer hung
+// up within the grace: see fallback.
+func (w *referWatch) left() *continuation {
+	x := w.failed
+	w.failed, w.gone, w.grace = nil, nil, nil
+	return w.c.fallback(x, x.failure)
+}
+
+// expired ends the grace after a failed transfer: a later hang-up of the
+// transferor ends the call as usual.
+func (w *referWatch) expired() {
+	w.c.endTransfer(w.failed)
+	w.failed, w.gone, w.grace = nil, nil, nil
+}
+
+// stop stops accepting REFERs; a transfer accepted but not taken is
+// reported failed.
+func (w *referWatch) stop() {
+	c := w.c
+	if w.failed != nil {
+		c.endTransfer(w.failed)
+	}
+	c.mu.Lock()
+	ch := c.refers
+	c.refers = nil
+	c.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case x := <-ch:
+		c.notify(x, 487, "Request Terminated")
+		c.endTransfer(x)
+	default:
+	}
+}
+
+// endTransfer forgets a transfer that did not take effect.
+func (c *call) endTransfer(x *transfer) {
+	c.mu.Lock()
+	if c.xfer == x {
+		c.xfer = nil
+	}
+	c.mu.Unlock()
+}
+
+// notify reports the transfer's progress to the transferor while it is on
+// the call.
+func (c *call) notify(x *transfer, code int, reason string) {
+	if !x.present() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	res, err := x.dlg.Do(ctx, xfer.Notify(x.target, code, reason))
+	if err != nil {
+		c.b.log.Debug("b2bua: NOTIFY of a transfer", "call_id", c.aID, "status", code, "err", err)
+		return
+	}
+	if !res.IsSuccess() {
+		c.b.log.Debug("b2bua: NOTIFY of a transfer refused", "call_id", c.aID, "status", code, "answer", res.StatusCode)
+	}
+}
+
+// transferorBye takes the BYE of a transferor's leg and reports whether
+// req was one.
+func (c *call) transferorBye(req *sip.Request, tx sip.ServerTransaction) bool {
+	c.mu.Lock()
+	x := c.xfer
+	c.mu.Unlock()
+	if x == nil || req.CallID().Value() != x.id {
+		return false
+	}
+	if !x.present() || x.dlg.ReadBye(req, tx) != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return true
+	}
+	x.left()
+	return true
+}
+
+// transferOut runs transfer x for leg A, whose bridge is stopped, until
+// the target answered or failed or ctx ends (leg A hung up, the appliance
+// stops). It returns what goes on with leg A, or nil when leg A stays
+// with the transferor: ctx ended, or the transfer failed while the
+// transferor stayed (x.failure says how; x stays c.xfer, see
+// referWatch).
+func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
+	b := c.b
+	c.notify(x, 100, "Trying")
+	musicCtx, stopMusic := context.WithCancel(ctx)
+	music := make(chan struct{})
+	go func() {
+		defer close(music)
+		_, _ = c.sessA.Play(musicCtx, ringback, media.PlayOptions{Loop: true})
+	}()
+	var leg *AgentLeg
+	release := func() {}
+	code, reason := 200, "OK"
+	switch {
+	case x.route.local != nil:
+	case x.route.code != 0:
+		code, reason = x.route.code, x.route.reason
+	default:
+		ringCtx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
+		leg, release, code, reason = c.ringTarget(ringCtx, x)
+		cancel()
+	}
+	stopMusic()
+	<-music
+	if ctx.Err() != nil {
+		if leg != nil {
+			leg.Hangup()
+		}
+		release()
+		c.notify(x, 487, "Request Terminated")
+		c.endTransfer(x)
+		return nil
+	}
+	c.notify(x, code, reason)
+	if code == 200 {
+		c.handOver(x, "transferred by "+x.by+" to "+x.number)
+		res := &Transferred{By: x.by, To: x.number}
+		if leg != nil {
+			return &continuation{what: x.number, result: res, abandon: func() { leg.Hangup(); release() }, run: func(ctx context.Context, _ *InboundCall) error {
+				defer release()
+				return leg.Bridge(ctx, false)
+			}}
+		}
+		return &continuation{what: x.number, result: res, abandon: func() {}, run: x.route.local}
+	}
+	b.log.Info("b2bua: transfer failed", "call_id", c.aID, "by", x.by, "to", x.number, "status", code, "reason", reason)
+	status := fmt.Sprintf("%d %s", code, reason)
+	if x.present() {
+		x.failure = status
+		return nil
+	}
+	return c.fallback(x, status)
+}
+
+// ringTarget calls a transfer's target for leg A: an extension's phones,
+// or the phone network through the transferor's route. It returns the
+// answered leg and what releases its toll-fraud hold, or the status to
+// report.
+func (c *call) ringTarget(ctx context.Context, x *transfer) (*AgentLeg, func(), int, string) {
+	b := c.b
+	none := func() {}
+	if !x.route.trunk {
+		if !b.deps.Extension(x.number) {
+			return nil, none, 404, "Not Found"
+		}
+		in := &InboundCall{From: c.cdr.Caller, c: c}
+		leg, err := in.Ring(ctx, x.number, c.cdr.Caller, map[string]string{"Transferred-By": x.by})
+		var re *RingError
+		switch {
+		case err == nil:
+			return leg, none, 200, "OK"
+		case errors.Is(err, ErrNotRegistered):
+			return nil, none, 480, "Temporarily Unavailable"
+		case errors.As(err, &re) && re.Status >= 300:
+			return nil, none, re.Status, re.Reason
+		case errors.As(err, &re):
+			return nil, none, 408, "Request Timeout"
+		}
+		b.log.Warn("b2bua: ringing a transfer's target", "call_id", c.aID, "to", x.number, "err", err)
+		return nil, none, 500, "Server Internal Error"
+	}
+	sess, err := b.deps.Media.NewSession()
+	if err != nil {
+		return nil, none, 503, "Service Unavailable"
+	}
+	offer, err := sess.Offer(b.cfg.Advertise, c.sessA.Remote())
+	if err != nil {
+		sess.Close()
+		return nil, none, 488, "Not Acceptable Here"
+	}
+	dlg, status, release := b.dialCustomer(ctx, Callback{Extension: x.by, Number: x.number, Display: c.cdr.Caller}, offer)
+	if dlg == nil {
+		sess.Close()
+		if status < 300 {
+			return nil, none, 408, "Request Timeout"
+		}
+		return nil, none, status, reasonOf(status)
+	}
+	leg := &AgentLeg{c: c, dlg: dlg, sess: sess, extension: x.number}
+	if err := dlg.Ack(context.Background()); err != nil {
+		b.log.Warn("b2bua: ACK to a transfer's target failed", "to", x.number, "err", err)
+	}
+	if err := answerInto(sess, dlg); err != nil {
+		leg.Hangup()
+		release()
+		return nil, none, 488, "Not Acceptable Here"
+	}
+	return leg, release, 200, "OK"
+}
+
+// fallback is what runs leg A after a transfer failed once the transferor
+// had hung up: back into the queue it came from, else goodbye.
+func (c *call) fallback(x *transfer, status string) *continuation {
+	c.mu.Lock()
+	queue := c.cdr.Queue
+	c.mu.Unlock()
+	c.handOver(x, "transfer by "+x.by+" to "+x.number+" failed: "+status)
+	res := &Transferred{By: x.by, To: x.number, Failed: status}
+	d := c.b.deps.Destinations
+	if queue != "" && d != nil {
+		return &continuation{what: "queue " + queue, result: res, abandon: func() {}, run: func(ctx context.Context, in *InboundCall) error {
+			return d.Queue(ctx, in, queue)
+		}}
+	}
+	return &continuation{what: "failed transfer", result: res, abandon: func() {}, run: func(ctx context.Context, in *InboundCall) error {
+		if audio, err := prompts.Get(prompts.DefaultLanguage, prompts.Goodbye); err == nil {
+			_, _ = in.Media.Play(ctx, audio, media.PlayOptions{})
+		}
+		return res
+	}}
+}
+
+// handOver takes leg B off the call once a transfer took effect (or
+// failed after the transferor left): the call's CDR ends with cause and
+// names the transfer, a new one goes on, and the transferor's leg is hung
+// up unless its BYE comes within byeTimeout.
+func (c *call) handOver(x *transfer, cause string) {
+	b := c.b
+	now := time.Now()
+	sa, sb := c.sessA.Stats(), x.sess.Stats()
+	c.mu.Lock()
+	if c.bl == x.dlg {
+		c.bl, c.bID, c.sessB, c.legBExt = nil, "", nil, ""
+	}
+	done := c.cdr
+	done.EndedAt, done.HangupCause, done.TransferredTo, done.TransferredBy = now, cause, x.number, x.by
+	done.PacketsAToB, done.LostA, done.JitterA, done.Codec = sa.PacketsIn-c.baseA.PacketsIn, sa.Lost-c.baseA.Lost, sa.Jitter, sa.Codec
+	done.PacketsBToA, done.LostB, done.JitterB = sb.PacketsIn, sb.Lost, sb.Jitter
+	c.baseA = sa
+	c.cdr = store.CDR{CallID: done.CallID, Caller: done.Caller, Callee: x.number, StartedAt: now, AnsweredAt: now,
+		Disposition: Answered, SIPStatus: 200, Trunk: done.Trunk, TrunkNumber: done.TrunkNumber,
+		TransferredBy: x.by, TransferredFrom: done.ID}
+	next := c.cdr
+	c.mu.Unlock()
+	if err := b.deps.Store.FinishCDR(context.Background(), done); err != nil {
+		b.log.Error("b2bua: finish CDR", "err", err)
+	}
+	id, err := b.deps.Store.StartCDR(context.Background(), next)
+	if err != nil {
+		b.log.Error("b2bua: start the CDR of a transferred call", "err", err)
+	}
+	c.mu.Lock()
+	c.cdr.ID = id
+	c.mu.Unlock()
+
+	b.calls.Add(1)
+	go func() {
+		defer b.calls.Done()
+		t := time.NewTimer(byeTimeout)
+		defer t.Stop()
+		select {
+		case <-x.gone:
+		case <-t.C:
+		case <-b.stop:
+		}
+		if x.present() {
+			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+			if err := x.dlg.Bye(ctx); err != nil {
+				b.log.Debug("b2bua: BYE to a transferor", "by", x.by, "err", err)
+			}
+			cancel()
+			x.left()
+		}
+		x.sess.Close()
+		b.untrack(x.id)
+		c.endTransfer(x)
+	}()
+}
+
+// transferBridged runs an accepted transfer for a call bridged by
+// connect, which reads c.hangup: a hang-up read while the transfer runs
+// is returned as cause (the transfer abandoned).
+func (c *call) transferBridged(w *referWatch, x *transfer) (next *continuation, cause string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case cause = <-c.hangup:
+			cancel()
+		case <-c.b.stop:
+			cause = causeShutdown
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	next = w.run(ctx, x)
+	cancel()
+	<-done
+	if cause != "" && next != nil {
+		next.abandon()
+		next = nil
+	}
+	return next, cause
+}
+
+// setNext keeps what runs leg A once the bridge that was transferred
+// returns.
+func (c *call) setNext(next *continuation) {
+	c.mu.Lock()
+	c.next = next
+	c.mu.Unlock()
+}
+
+// takeNext returns and clears what runs leg A after a transfer, if any.
+func (c *call) takeNext() *continuation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := c.next
+	c.next = nil
+	return next
+}
+
+// reasonOf is the reason phrase a NOTIFY gives a failure status.
+func reasonOf(code int) string {
+	switch code {
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 480:
+		return "Temporarily Unavailable"
+	case 486:
+		return "Busy Here"
+	case 503:
+		return "Service Unavailable"
+	}
+	return "Call Failed"
+}

@@ -1,0 +1,297 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/sip/guard"
+	xfer "github.com/switchboard-cc/switchboard/sip/transfer"
+)
+
+// transferCall is a call from 1001 answered by 1002, with 1003 registered.
+type transferCall struct {
+	s                      *Server
+	caller, callee, target *peer
+	inv                    string // the INVITE 1002 answered
+	ok                     string // the 200 OK 1001 got
+	cseq                   int    // the callee's last CSeq in its dialog
+}
+
+func newTransferCall(t *testing.T, callID string) *transferCall {
+	t.Helper()
+	s := startServer(t, guard.Config{})
+	caller, callee := callPeers(t, s)
+	target := newPeer(t, s, "127.0.0.1")
+	target.user = "1003"
+	target.register("sip:" + s.Addr().String())
+	caller.call("1002", callID)
+	inv := callee.next("INVITE")
+	callee.send(callee.answer(inv, "sendrecv"))
+	callee.next("ACK")
+	ok := caller.final("2 INVITE")
+	if status(ok) != "200 OK" {
+		t.Fatalf("call answered %q", status(ok))
+	}
+	caller.send(caller.inDialog("ACK", ok, 2, ""))
+	return &transferCall{s: s, caller: caller, callee: callee, target: target, inv: inv, ok: ok}
+}
+
+// calleeRequest builds a request of the callee in its dialog (it is the
+// UAS: From is the INVITE's To with its tag, To the INVITE's From).
+func (tc *transferCall) calleeRequest(method string, extra ...string) string {
+	tc.cseq++
+	p := tc.callee
+	target := strings.Trim(header(tc.inv, "Contact"), "<>")
+	lines := []string{method + " " + target + " SIP/2.0",
+		fmt.Sprintf("Via: SIP/2.0/UDP %s;branch=z9hG4bK-callee-%s-%d;rport", p.local(), method, tc.cseq),
+		"Max-Forwards: 70", "From: " + header(tc.inv, "To") + ";tag=callee", "To: " + header(tc.inv, "From"),
+		"Call-ID: " + header(tc.inv, "Call-ID"), fmt.Sprintf("CSeq: %d %s", tc.cseq, method),
+		"Contact: <sip:" + p.user + "@" + p.local() + ">"}
+	lines = append(lines, extra...)
+	return strings.Join(lines, "\r\n") + "\r\nContent-Length: 0\r\n\r\n"
+}
+
+// okTo answers an in-dialog request 200 OK, its To kept as is.
+func okTo(req string) string {
+	var lines []string
+	lines = append(lines, "SIP/2.0 200 OK")
+	for _, l := range strings.Split(req, "\r\n") {
+		if n, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(n, "Via") {
+			lines = append(lines, l)
+		}
+	}
+	lines = append(lines, "From: "+header(req, "From"), "To: "+header(req, "To"), "Call-ID: "+header(req, "Call-ID"),
+		"CSeq: "+header(req, "CSeq"), "Content-Length: 0", "", "")
+	return strings.Join(lines, "\r\n")
+}
+
+// refer sends a REFER to number from the callee and returns the answer's
+// status.
+func (tc *transferCall) refer(number string) string {
+	return status(tc.callee.expect(tc.calleeRequest("REFER", "Refer-To: <sip:"+number+"@"+tc.s.Addr().String()+">")))
+}
+
+// accepted sends a REFER to number from the callee and checks it is
+// accepted and reported trying.
+func (tc *transferCall) accepted(t *testing.T, number string) {
+	t.Helper()
+	if got := tc.refer(number); got != "202 Accepted" {
+		t.Fatalf("REFER answered %q", got)
+	}
+	if code := tc.notified(t); code != 100 {
+		t.Fatalf("first NOTIFY %d, want 100", code)
+	}
+}
+
+// hangUp sends the callee's BYE in its dialog.
+func (tc *transferCall) hangUp(t *testing.T) {
+	t.Helper()
+	if got := status(tc.callee.expect(tc.calleeRequest("BYE"))); got != "200 OK" {
+		t.Fatalf("transferor's BYE answered %q", got)
+	}
+}
+
+// notified waits for the callee's NOTIFY, answers it and returns its
+// sipfrag status code.
+func (tc *transferCall) notified(t *testing.T) int {
+	t.Helper()
+	n := tc.callee.next("NOTIFY")
+	tc.callee.send(okTo(n))
+	if header(n, "Event") != "refer" || !strings.HasPrefix(header(n, "Content-Type"), "message/sipfrag") {
+		t.Fatalf("NOTIFY without Event: refer and a sipfrag:\n%s", n)
+	}
+	_, body, _ := strings.Cut(n, "\r\n\r\n")
+	code, _, err := xfer.ParseFrag([]byte(body))
+	if err != nil {
+		t.Fatalf("NOTIFY body: %v\n%s", err, n)
+	}
+	return code
+}
+
+// cdrsOf waits until n CDRs of callID are closed and returns them, oldest
+// first.
+func cdrsOf(t *testing.T, s *Server, callID string, n int) []store.CDR {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all, err := s.st.ListCDRs(context.Background(), store.CDRFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []store.CDR
+		for _, c := range all {
+			if c.CallID == callID && !c.EndedAt.IsZero() {
+				got = append(got, c)
+			}
+		}
+		if len(got) >= n {
+			slices.Reverse(got)
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d closed CDRs of %s, want %d", len(got), callID, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBlindTransfer: 1002, called by 1001, transfers 1001 to 1003 (REFER):
+// 202, NOTIFY 100 then 200, 1003 rings and answers, the transferor's leg
+// ends with its BYE, and 1001 is now on the call with 1003 (1001's BYE
+// reaches 1003). The first CDR ends at the transfer and names it; the
+// second goes on with 1003, linked to it.
+func TestBlindTransfer(t *testing.T) {
+	tc := newTransferCall(t, "xfer-blind")
+	tc.accepted(t, "1003")
+	inv := tc.target.next("INVITE")
+	anchored(t, tc.s, inv)
+	if !strings.Contains(header(inv, "From"), "sip:1001@") {
+		t.Errorf("the target sees %q, want the transferee 1001", header(inv, "From"))
+	}
+	tc.target.send(tc.target.answer(inv, "sendrecv"))
+	tc.target.next("ACK")
+	if code := tc.notified(t); code != 200 {
+		t.Fatalf("final NOTIFY %d, want 200", code)
+	}
+	tc.hangUp(t)
+	tc.caller.send(tc.caller.inDialog("BYE", tc.ok, 3, ""))
+	bye := tc.target.next("BYE")
+	tc.target.send(reply(bye, "200 OK"))
+	recs := cdrsOf(t, tc.s, "xfer-blind", 2)
+	first, second := recs[0], recs[1]
+	if first.Callee != "1002" || first.TransferredBy != "1002" || first.TransferredTo != "1003" || first.Disposition != "answered" {
+		t.Errorf("first CDR %+v", first)
+	}
+	if second.Caller != "1001" || second.Callee != "1003" || second.TransferredBy != "1002" || second.TransferredFrom != first.ID ||
+		second.Disposition != "answered" || second.HangupCause != "caller hung up" {
+		t.Errorf("second CDR %+v", second)
+	}
+}
+
+// TestTransferToMissingNumberKeepsTheCall: a REFER to a number that is no
+// extension is accepted, its NOTIFY says 404, and the two stay connected.
+func TestTransferToMissingNumberKeepsTheCall(t *testing.T) {
+	tc := newTransferCall(t, "xfer-missing")
+	tc.accepted(t, "1999")
+	if code := tc.notified(t); code != 404 {
+		t.Fatalf("final NOTIFY %d, want 404", code)
+	}
+	// Still bridged: the caller's hold reaches the callee, its BYE too.
+	hold := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"
+	tc.caller.send(tc.caller.inDialog("INVITE", tc.ok, 3, hold))
+	reinv := tc.callee.next("INVITE")
+	tc.callee.send(tc.callee.answer(reinv, "recvonly"))
+	if got := status(tc.caller.final("3 INVITE")); got != "200 OK" {
+		t.Fatalf("hold after the failed transfer: %q", got)
+	}
+	tc.caller.send(tc.caller.inDialog("BYE", tc.ok, 4, ""))
+	bye := tc.callee.next("BYE")
+	tc.callee.send(okTo(bye))
+	rec := cdrsOf(t, tc.s, "xfer-missing", 1)
+	if len(rec) != 1 || rec[0].TransferredTo != "" || rec[0].Callee != "1002" {
+		t.Errorf("CDRs %+v, want the one call with 1002", rec)
+	}
+}
+
+// TestTransferBusyAfterTransferorLeft: the transferor hangs up at once;
+// the target is busy: the caller is not left alone: with no queue to go
+// back to, it hears goodbye and is hung up, and the CDR says why.
+func TestTransferBusyAfterTransferorLeft(t *testing.T) {
+	tc := newTransferCall(t, "xfer-busy")
+	tc.accepted(t, "1003")
+	tc.hangUp(t)
+	inv := tc.target.next("INVITE")
+	tc.target.send(reply(inv, "486 Busy Here"))
+	bye := tc.caller.next("BYE")
+	tc.caller.send(okTo(bye))
+	recs := cdrsOf(t, tc.s, "xfer-busy", 2)
+	if !strings.Contains(recs[0].HangupCause, "failed: 486") || recs[1].TransferredFrom != recs[0].ID ||
+		!strings.Contains(recs[1].HangupCause, "failed transfer ended") {
+		t.Errorf("CDRs %+v", recs)
+	}
+}
+
+// TestReferRefusals: REFERs the appliance cannot act on get the answer
+// RFC 3515 asks for and change nothing.
+func TestReferRefusals(t *testing.T) {
+	tc := newTransferCall(t, "xfer-refused")
+	srv := tc.s.Addr().String()
+	outside := tc.callee.request("REFER", "sip:1003@"+srv, "xfer-outside", 1, "Refer-To: <sip:1003@"+srv+">")
+	if got := status(tc.callee.expect(outside)); got != "403 Forbidden" {
+		t.Errorf("out-of-dialog REFER answered %q, want 403", got)
+	}
+	unknown := strings.Replace(tc.calleeRequest("REFER", "Refer-To: <sip:1003@"+srv+">"), "Call-ID: "+header(tc.inv, "Call-ID"), "Call-ID: nothing-here", 1)
+	if got := status(tc.callee.expect(unknown)); !strings.HasPrefix(got, "481") {
+		t.Errorf("REFER in an unknown dialog answered %q, want 481", got)
+	}
+	forged := strings.Replace(tc.calleeRequest("REFER", "Refer-To: <sip:1003@"+srv+">"), "tag=callee", "tag=forged", 1)
+	if got := status(tc.callee.expect(forged)); !strings.HasPrefix(got, "481") {
+		t.Errorf("REFER with another dialog's tags answered %q, want 481", got)
+	}
+	for _, c := range []struct{ name, referTo, want string }{
+		{"no Refer-To", "", "400"},
+		{"two Refer-To", "Refer-To: <sip:1003@h>\r\nRefer-To: <sip:1001@h>", "400"},
+		{"bad Refer-To", "Refer-To: <sip:@h>", "400"},
+		{"mailto", "Refer-To: <mailto:a@b>", "501"},
+		{"Replaces", "Refer-To: <sip:1003@h?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>", "501"},
+		{"feature code", "Refer-To: <sip:*46@h>", "403"},
+	} {
+		var extra []string
+		if c.referTo != "" {
+			extra = append(extra, c.referTo)
+		}
+		if got := status(tc.callee.expect(tc.calleeRequest("REFER", extra...))); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: answered %q, want %s", c.name, got, c.want)
+		}
+	}
+	callerRefer := strings.Replace(tc.caller.inDialog("REFER", tc.ok, 3, ""), "Content-Length: 0", "Refer-To: <sip:1003@"+srv+">\r\nContent-Length: 0", 1)
+	if got := status(tc.caller.expect(callerRefer)); !strings.HasPrefix(got, "501") {
+		t.Errorf("REFER from the caller's leg answered %q, want 501", got)
+	}
+
+	// A second REFER while the first rings its target: 491.
+	tc.accepted(t, "1003")
+	inv := tc.target.next("INVITE")
+	if got := tc.refer("1003"); !strings.HasPrefix(got, "491") {
+		t.Errorf("REFER during a transfer answered %q, want 491", got)
+	}
+	// The target declines: the call goes on with the callee.
+	tc.target.send(reply(inv, "603 Decline"))
+	if code := tc.notified(t); code != 603 {
+		t.Errorf("final NOTIFY %d, want 603", code)
+	}
+	tc.caller.send(tc.caller.inDialog("BYE", tc.ok, 4, ""))
+	bye := tc.callee.next("BYE")
+	tc.callee.send(okTo(bye))
+	if recs := cdrsOf(t, tc.s, "xfer-refused", 1); len(recs) != 1 || recs[0].HangupCause != "caller hung up" {
+		t.Errorf("CDRs %+v", recs)
+	}
+}
+
+// TestTransferFailsThenTransferorLeaves: the transfer fails while the
+// transferor is on the call, which then hangs up at once (as baresip does
+// when its blind transfer fails): the caller is not dropped with it but,
+// with no queue to go back to, hears goodbye and is hung up by the
+// appliance; the CDR says the transfer failed.
+func TestTransferFailsThenTransferorLeaves(t *testing.T) {
+	tc := newTransferCall(t, "xfer-fail-leave")
+	tc.accepted(t, "1003")
+	inv := tc.target.next("INVITE")
+	tc.target.send(reply(inv, "486 Busy Here"))
+	if code := tc.notified(t); code != 486 {
+		t.Fatalf("final NOTIFY %d, want 486", code)
+	}
+	tc.hangUp(t)
+	bye := tc.caller.next("BYE")
+	tc.caller.send(okTo(bye))
+	recs := cdrsOf(t, tc.s, "xfer-fail-leave", 2)
+	if recs[0].TransferredTo != "1003" || !strings.Contains(recs[0].HangupCause, "failed: 486 Busy Here") ||
+		recs[1].TransferredFrom != recs[0].ID || !strings.Contains(recs[1].HangupCause, "failed transfer ended") {
+		t.Errorf("CDRs %+v", recs)
+	}
+}
