@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +25,7 @@ extensions:
   - {number: "2001", password: agent-pass1}
   - {number: "2002", password: agent-pass2}
   - {number: "2003", password: agent-pass3}
+  - {number: "2009", password: super-pass9}
 agents:
   - {name: ann, extension: "2001"}
   - {name: cat, extension: "2003"}
@@ -276,4 +280,39 @@ func TestTransferToMissingNumber(t *testing.T) {
 	if tl := timeline(t, d.data); len(tl) < 2 || tl[1] != "Call to support: transfer to 2999 failed (404 Not Found) by ann" {
 		t.Errorf("customer timeline %q, want the failed transfer", tl)
 	}
+}
+
+// TestTransferWhileSupervised: a supervisor listens to ann's call from
+// desk phone 2009 when ann transfers the customer to bob: the supervisor,
+// whose call that was, is hung up with ann's leg, not left on a leg that
+// no longer exists; the customer and bob talk on.
+func TestTransferWhileSupervised(t *testing.T) {
+	d := startTransferDesk(t)
+	bob := d.phone(t, "2002", "agent-pass2", 1500)
+	sup := d.phone(t, "2009", "super-pass9", 2000)
+	web := regexp.MustCompile(`web=(http://[0-9.:]+)/`).FindStringSubmatch(d.srv.output())
+	if web == nil {
+		t.Fatalf("no web address in:\n%s", d.srv.output())
+	}
+	req, _ := http.NewRequest("POST", web[1]+"/api/v1/agents/ann/supervise", strings.NewReader(`{"mode":"listen","extension":"2009"}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken(t, d.data))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("supervise: %d %s", res.StatusCode, body)
+	}
+	sup.WaitFor("the supervisor joining", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+
+	d.ann.Command("transfer", d.uri("2002"))
+	bob.WaitFor("bob answering the transferred call", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	d.ann.WaitFor("ann's phone hanging up after the transfer", 15*time.Second, peertest.EventType("CALL_CLOSED"))
+	sup.WaitFor("the supervisor hung up with ann's leg", 15*time.Second, peertest.EventType("CALL_CLOSED"))
+	time.Sleep(3 * time.Second)
+	d.hangUp(t, bob)
+	d.customerHeard(t, 1500, 440)
 }
