@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -23,13 +24,28 @@ func (f StoreFunnel) Record(ctx context.Context, e Event) error {
 		Step: string(e.Step), Choice: e.Choice, Session: e.Session})
 }
 
-// Codes issues and resolves the short codes that carry a web visit's
-// context to a phone call.
+// CodeDigits is the length of a web-to-voice code: a million codes, drawn
+// uniformly at random.
+const CodeDigits = 6
+
+// MaxCodes is how many web-to-voice codes may be outstanding by default:
+// 2 % of the code space, so that a caller dialling codes at random finds
+// one at most once in fifty tries, however many visitors asked for one.
+const MaxCodes = 20000
+
+// ErrNoCodes is returned by Codes.Issue when no code can be issued now:
+// MaxCodes are outstanding.
+var ErrNoCodes = errors.New("ivr: no web-to-voice code available")
+
+// Codes issues and redeems the short codes that carry a web visit's
+// context to a phone call. A code is CodeDigits digits, lives TTL and is
+// redeemed once.
 type Codes struct {
 	Store *store.Store
-	// Digits is the code length (default 4); TTL its lifetime (default 30m).
-	Digits int
-	TTL    time.Duration
+	// TTL is a code's lifetime (default 30m).
+	TTL time.Duration
+	// Max bounds the codes outstanding (default MaxCodes).
+	Max int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -41,13 +57,10 @@ func (c Codes) now() time.Time {
 	return time.Now()
 }
 
-// Issue stores a new random code for queue and the web context, and
-// returns it with the time it expires.
+// Issue stores a new random code, none in use, for queue and the web
+// context, and returns it with the time it expires. With Max codes
+// outstanding it returns ErrNoCodes.
 func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, time.Time, error) {
-	digits := c.Digits
-	if digits <= 0 {
-		digits = 4
-	}
 	ttl := c.TTL
 	if ttl <= 0 {
 		ttl = 30 * time.Minute
@@ -56,22 +69,24 @@ func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, tim
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("ivr: code context: %w", err)
 	}
-	limit := big.NewInt(1)
-	for range digits {
-		limit.Mul(limit, big.NewInt(10))
+	space := big.NewInt(1)
+	for range CodeDigits {
+		space.Mul(space, big.NewInt(10))
 	}
 	for range 20 {
-		n, err := rand.Int(rand.Reader, limit)
+		n, err := rand.Int(rand.Reader, space)
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("ivr: code: %w", err)
 		}
-		code := fmt.Sprintf("%0*d", digits, n)
+		code := fmt.Sprintf("%0*d", CodeDigits, n)
 		expires := c.now().Add(ttl)
-		err = c.Store.PutIVRCode(ctx, code, queue, data, expires)
-		if errors.Is(err, store.ErrCodeTaken) {
+		err = c.Store.PutIVRCode(ctx, code, queue, data, expires, cmp.Or(c.Max, MaxCodes))
+		switch {
+		case errors.Is(err, store.ErrCodeTaken):
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, store.ErrCodesFull):
+			return "", time.Time{}, ErrNoCodes
+		case err != nil:
 			return "", time.Time{}, err
 		}
 		return code, expires, nil
@@ -79,10 +94,11 @@ func (c Codes) Issue(ctx context.Context, queue string, wc Context) (string, tim
 	return "", time.Time{}, fmt.Errorf("ivr: code: %w", store.ErrCodeTaken)
 }
 
-// Resolve returns the queue and web context of an unexpired code; an
-// unknown or expired code gives an empty queue and no error.
-func (c Codes) Resolve(ctx context.Context, code string) (string, Context, error) {
-	queue, data, err := c.Store.IVRCode(ctx, code, c.now())
+// Redeem returns the queue and web context of an unexpired code and
+// consumes it: a code is redeemed once. An unknown, expired or redeemed
+// code gives an empty queue and no error.
+func (c Codes) Redeem(ctx context.Context, code string) (string, Context, error) {
+	queue, data, err := c.Store.TakeIVRCode(ctx, code, c.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return "", Context{}, nil
 	}
@@ -94,4 +110,10 @@ func (c Codes) Resolve(ctx context.Context, code string) (string, Context, error
 		return "", Context{}, fmt.Errorf("ivr: code %s context: %w", code, err)
 	}
 	return queue, wc, nil
+}
+
+// Pending reports whether code was issued and is neither expired nor
+// redeemed.
+func (c Codes) Pending(ctx context.Context, code string) (bool, error) {
+	return c.Store.IVRCodePending(ctx, code, c.now())
 }

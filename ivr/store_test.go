@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,7 +19,9 @@ func openStore(t *testing.T) *store.Store {
 	return st
 }
 
-func TestCodesRoundTripAndExpire(t *testing.T) {
+// TestCodesRedeemOnceAndExpire: a code is CodeDigits digits, redeemed
+// once, and not after it expires.
+func TestCodesRedeemOnceAndExpire(t *testing.T) {
 	st := openStore(t)
 	now := time.Now()
 	codes := Codes{Store: st, TTL: time.Hour, Now: func() time.Time { return now }}
@@ -30,19 +33,45 @@ func TestCodesRoundTripAndExpire(t *testing.T) {
 	if !expires.Equal(now.Add(time.Hour)) {
 		t.Fatalf("expires %v, want %v", expires, now.Add(time.Hour))
 	}
-	if len(code) != 4 {
-		t.Fatalf("code %q is not 4 digits", code)
+	if len(code) != CodeDigits {
+		t.Fatalf("code %q is not %d digits", code, CodeDigits)
 	}
-	q, got, err := codes.Resolve(t.Context(), code)
+	if ok, err := codes.Pending(t.Context(), code); !ok || err != nil {
+		t.Fatalf("Pending = %v, %v", ok, err)
+	}
+	q, got, err := codes.Redeem(t.Context(), code)
 	if err != nil || q != "billing" || got.Intent != "billing" || len(got.Path) != 2 {
-		t.Fatalf("Resolve = %q %+v %v", q, got, err)
+		t.Fatalf("Redeem = %q %+v %v", q, got, err)
 	}
-	if q, _, err := codes.Resolve(t.Context(), "99999"); err != nil || q != "" {
-		t.Fatalf("unknown code resolved to %q, %v", q, err)
+	if q, _, err := codes.Redeem(t.Context(), code); err != nil || q != "" {
+		t.Fatalf("a redeemed code redeemed again to %q, %v", q, err)
+	}
+	if ok, err := codes.Pending(t.Context(), code); ok || err != nil {
+		t.Fatalf("Pending = %v, %v once redeemed", ok, err)
+	}
+	if q, _, err := codes.Redeem(t.Context(), "999999"); err != nil || q != "" {
+		t.Fatalf("unknown code redeemed to %q, %v", q, err)
+	}
+	code, _, err = codes.Issue(t.Context(), "billing", wc)
+	if err != nil {
+		t.Fatal(err)
 	}
 	now = now.Add(2 * time.Hour)
-	if q, _, err := codes.Resolve(t.Context(), code); err != nil || q != "" {
-		t.Fatalf("expired code resolved to %q, %v", q, err)
+	if q, _, err := codes.Redeem(t.Context(), code); err != nil || q != "" {
+		t.Fatalf("expired code redeemed to %q, %v", q, err)
+	}
+}
+
+// TestCodesCap: past Max outstanding codes Issue gives ErrNoCodes.
+func TestCodesCap(t *testing.T) {
+	codes := Codes{Store: openStore(t), Max: 2}
+	for range 2 {
+		if _, _, err := codes.Issue(t.Context(), "support", Context{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := codes.Issue(t.Context(), "support", Context{}); !errors.Is(err, ErrNoCodes) {
+		t.Fatalf("third code: %v, want ErrNoCodes", err)
 	}
 }
 

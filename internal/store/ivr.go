@@ -142,12 +142,24 @@ func (s *Store) FunnelCounts(ctx context.Context, flow string) ([]FunnelCount, e
 // expired.
 var ErrCodeTaken = errors.New("store: ivr code in use")
 
+// ErrCodesFull is returned by PutIVRCode when as many codes as it allows
+// are outstanding.
+var ErrCodesFull = errors.New("store: ivr codes at their cap")
+
 // PutIVRCode stores a web-to-voice code until expires, after removing
-// expired codes. A code still in use gives ErrCodeTaken.
-func (s *Store) PutIVRCode(ctx context.Context, code, queue string, ctxJSON []byte, expires time.Time) error {
+// expired codes. A code still in use gives ErrCodeTaken; max unexpired
+// codes already stored give ErrCodesFull.
+func (s *Store) PutIVRCode(ctx context.Context, code, queue string, ctxJSON []byte, expires time.Time, max int) error {
 	return s.Update(ctx, func(t *Tx) error {
 		if _, err := t.tx.ExecContext(ctx, `DELETE FROM ivr_codes WHERE expires_at <= ?`, time.Now().Unix()); err != nil {
 			return fmt.Errorf("store: expire ivr codes: %w", err)
+		}
+		var n int
+		if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ivr_codes`).Scan(&n); err != nil {
+			return fmt.Errorf("store: count ivr codes: %w", err)
+		}
+		if n >= max {
+			return ErrCodesFull
 		}
 		res, err := t.tx.ExecContext(ctx, `INSERT INTO ivr_codes (code, queue, context, expires_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING`, code, queue, string(ctxJSON), expires.Unix())
@@ -161,16 +173,30 @@ func (s *Store) PutIVRCode(ctx context.Context, code, queue string, ctxJSON []by
 	})
 }
 
-// IVRCode returns the queue and context of an unexpired code, or
-// ErrNotFound.
-func (s *Store) IVRCode(ctx context.Context, code string, now time.Time) (queue string, ctxJSON []byte, err error) {
+// TakeIVRCode returns the queue and context of an unexpired code and
+// deletes it in the same statement, so that a code is taken once: of two
+// calls taking it at the same time, one gets ErrNotFound, as does an
+// unknown or expired code.
+func (s *Store) TakeIVRCode(ctx context.Context, code string, now time.Time) (queue string, ctxJSON []byte, err error) {
 	var c string
-	err = s.db.QueryRowContext(ctx, `SELECT queue, context FROM ivr_codes WHERE code = ? AND expires_at > ?`, code, now.Unix()).Scan(&queue, &c)
+	err = s.db.QueryRowContext(ctx, `DELETE FROM ivr_codes WHERE code = ? AND expires_at > ? RETURNING queue, context`,
+		code, now.Unix()).Scan(&queue, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil, ErrNotFound
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("store: ivr code: %w", err)
+		return "", nil, fmt.Errorf("store: take ivr code: %w", err)
 	}
 	return queue, []byte(c), nil
+}
+
+// IVRCodePending reports whether code is stored and unexpired at now:
+// issued and not taken yet.
+func (s *Store) IVRCodePending(ctx context.Context, code string, now time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ivr_codes WHERE code = ? AND expires_at > ?`, code, now.Unix()).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: ivr code pending: %w", err)
+	}
+	return n > 0, nil
 }

@@ -43,7 +43,8 @@ func (c *phoneCall) Hangup(context.Context) error                          { ret
 
 // TestCodeBridgesWebToVoice shows the code of the contact page, dialled
 // at the phone menu, landing the call in the intent's queue with the web
-// context, through the store; and the stored funnel counting both faces.
+// context, through the store; the stored funnel counting both faces; and
+// the code refused on a second call.
 func TestCodeBridgesWebToVoice(t *testing.T) {
 	st, err := store.OpenFile(t.Context(), filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {
@@ -59,9 +60,10 @@ func TestCodeBridgesWebToVoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, page := get(t, h, "/contact/main?n=support")
+	const session = "0123456789abcdef"
+	_, page := get(t, h, "/contact/main?n=support&s="+session)
 	_, page = reveal(t, h, page, "192.0.2.1:1")
-	m := regexp.MustCompile(`\*([0-9]{4})#`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`\*([0-9]{6})#`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", page)
 	}
@@ -92,5 +94,22 @@ func TestCodeBridgesWebToVoice(t *testing.T) {
 	want := []string{"support/web/choice/call=1", "support/web/enter/=1", "welcome/voice/choice/code=1", "welcome/voice/enter/=1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("funnel = %v, want %v", got, want)
+	}
+
+	// The code works once: a second call dialling it stays at the menu,
+	// and the visitor reloading the page is offered a new code.
+	again := &phoneCall{digits: make(chan byte, 8)}
+	for _, d := range []byte("*" + m[1] + "#") {
+		again.digits <- d
+	}
+	close(again.digits) // then the caller hangs up
+	if _, err := r.Run(t.Context(), flow, again, "call-2"); err != nil {
+		t.Fatal(err)
+	}
+	if again.queue != "" {
+		t.Fatalf("a used code took a second call to %q", again.queue)
+	}
+	if _, reload := get(t, h, "/contact/main?n=support&s="+session); !strings.Contains(reload, `id="get-code"`) || strings.Contains(reload, m[1]) {
+		t.Fatalf("reload after the call: want the button, not the used code:\n%s", reload)
 	}
 }

@@ -69,7 +69,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("with a chat agent: want chat and phone, no callback form")
 	}
 	do(chromedp.Click(chromedp.CSS("#get-code")), chromedp.WaitVisible(chromedp.CSS("#code")))
-	if got := text("#code"); got != "*4821#" {
+	if got := text("#code"); got != "*482101#" {
 		t.Fatalf("code = %q", got)
 	}
 

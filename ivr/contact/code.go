@@ -2,6 +2,7 @@ package contact
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -10,10 +11,11 @@ import (
 )
 
 // codesPerMinute bounds the web-to-voice codes one client address (an
-// IPv6 client by its /64) may take in a minute. The code space is small
-// (10,000 codes of 30 minutes): at this rate one address takes at most 300
-// of them in a code's lifetime, while a few visitors behind one NAT who
-// mean to call still get theirs. Page views issue no code.
+// IPv6 client by its /64) may take in a minute: at most 300 in a code's
+// lifetime (30 minutes), while a few visitors behind one NAT who mean to
+// call still get theirs. The codes outstanding are bounded as a whole
+// too (ivr.MaxCodes, 2 % of the code space): past that the page shows the
+// number without a code. Page views issue no code.
 const codesPerMinute = 10
 
 // visit names the page a code was issued for: a flow's queue node seen in
@@ -28,8 +30,9 @@ type issued struct {
 
 // issuedCodes remembers the code of each visit until it expires, so that
 // a reload or a second click shows the same code instead of taking
-// another one. It holds at most maxKeys visits (as many as a 4-digit code
-// space); beyond that a code is shown but not remembered.
+// another one (while it is not redeemed: Handler.visitCode). It holds at
+// most ivr.MaxCodes visits, as many as there are codes outstanding;
+// beyond that a code is shown but not remembered.
 type issuedCodes struct {
 	mu    sync.Mutex // guards codes
 	codes map[visit]issued
@@ -45,6 +48,13 @@ func (c *issuedCodes) get(v visit, now time.Time) string {
 	return ""
 }
 
+// forget drops the code of v.
+func (c *issuedCodes) forget(v visit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.codes, v)
+}
+
 // put remembers code for v until expires.
 func (c *issuedCodes) put(v visit, code string, expires, now time.Time) {
 	c.mu.Lock()
@@ -52,17 +62,38 @@ func (c *issuedCodes) put(v visit, code string, expires, now time.Time) {
 	if c.codes == nil {
 		c.codes = map[visit]issued{}
 	}
-	if len(c.codes) >= maxKeys {
+	if len(c.codes) >= ivr.MaxCodes {
 		for k, is := range c.codes {
 			if !now.Before(is.expires) {
 				delete(c.codes, k)
 			}
 		}
-		if len(c.codes) >= maxKeys {
+		if len(c.codes) >= ivr.MaxCodes {
 			return
 		}
 	}
 	c.codes[v] = issued{code: code, expires: expires}
+}
+
+// visitCode returns the code issued to v while it is valid and not
+// redeemed, or "": a visitor who called with it gets a new one on asking
+// again.
+func (h *Handler) visitCode(ctx context.Context, v visit, now time.Time) string {
+	code := h.codes.get(v, now)
+	if code == "" {
+		return ""
+	}
+	pending, err := h.cfg.Codes.Pending(ctx, code)
+	if err != nil {
+		// The store will not say: show the code, as before it was asked.
+		h.cfg.Logger.Warn("contact: web-to-voice code", "flow", v.flow, "err", err)
+		return code
+	}
+	if !pending {
+		h.codes.forget(v)
+		return ""
+	}
+	return code
 }
 
 // revealForm is the button of a queue page that asks for the visit's code.
@@ -75,7 +106,9 @@ func (h *Handler) revealForm(flow *ivr.Flow, node, session string) *formView {
 // call answers the "get a code" button of a queue page (a form post, so
 // that it works without script): the page of the phone number with the
 // visit's code, issued on the first ask and the same again while it is
-// valid. New codes are bounded per address (codesPerMinute).
+// valid and not redeemed. New codes are bounded per address
+// (codesPerMinute); when none can be issued (ivr.MaxCodes outstanding)
+// the page says so and shows the number alone.
 func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.flow(w, r)
 	if !ok {
@@ -96,7 +129,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 	v.Title, v.LeftURL = cmp.Or(n.Title, n.Intent, t.CallUs), ""
 	v.Phone = &phoneView{Number: f.Phone}
 	key := visit{flow: f.Name, node: id, session: session}
-	if v.Phone.Code = h.codes.get(key, now); v.Phone.Code == "" {
+	if v.Phone.Code = h.visitCode(r.Context(), key, now); v.Phone.Code == "" {
 		if !h.calls.allow(clientIP(r), now) {
 			w.Header().Set("Retry-After", "60")
 			http.Error(w, t.TooMany, http.StatusTooManyRequests)
@@ -105,9 +138,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request) {
 		c := ivr.Context{Flow: f.Name, Face: ivr.Web, Intent: cmp.Or(n.Intent, n.Queue), Path: []string{id}}
 		code, expires, err := h.cfg.Codes.Issue(r.Context(), n.Queue, c)
 		if err != nil {
-			// Without a code (the code space taken, say) the visitor
-			// still gets the number.
+			// Without a code (as many outstanding as allowed, say) the
+			// visitor still gets the number.
 			h.cfg.Logger.Warn("contact: no web-to-voice code", "flow", f.Name, "queue", n.Queue, "err", err)
+			v.Phone.NoCode = true
 		} else {
 			h.codes.put(key, code, expires, now)
 			h.record(r.Context(), f, id, ivr.Chose, "call", session)

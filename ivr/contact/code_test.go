@@ -1,15 +1,20 @@
 package contact
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/ivr"
 )
 
@@ -34,8 +39,9 @@ var codeRE = regexp.MustCompile(`id="code">\*([0-9]+)#<`)
 
 // TestCodeOnAsk: a page view issues no web-to-voice code; the button
 // does, once per visit: pressing it again, or reloading the page, shows
-// the same code while it is valid; another visit gets another code, and
-// an expired one is replaced.
+// the same code while it is valid and not used; a used one gives the
+// button again, and a new code; another visit gets another code, and an
+// expired one is replaced.
 func TestCodeOnAsk(t *testing.T) {
 	live := &fakeLive{}
 	live.set(0, time.Minute)
@@ -52,8 +58,8 @@ func TestCodeOnAsk(t *testing.T) {
 	}
 	status, body := reveal(t, h, page, "192.0.2.1:1")
 	m := codeRE.FindStringSubmatch(body)
-	if status != http.StatusOK || m == nil || m[1] != "4821" {
-		t.Fatalf("status %d, no code 4821:\n%s", status, body)
+	if status != http.StatusOK || m == nil || m[1] != "482101" {
+		t.Fatalf("status %d, no code 482101:\n%s", status, body)
 	}
 	if got := issuer.asked[0]; got.Flow != "main" || got.Face != ivr.Web || got.Intent != "technical support" || got.Path[0] != "support" {
 		t.Fatalf("code context %+v", got)
@@ -61,18 +67,27 @@ func TestCodeOnAsk(t *testing.T) {
 	if strings.Contains(body, `data-left="/contact`) {
 		t.Fatal("the code page reports leaving it as an abandonment")
 	}
-	if _, again := reveal(t, h, page, "192.0.2.1:1"); !strings.Contains(again, "*4821#") {
+	if _, again := reveal(t, h, page, "192.0.2.1:1"); !strings.Contains(again, "*482101#") {
 		t.Fatalf("second press: want the same code:\n%s", again)
 	}
-	if _, reload := get(t, h, target); !strings.Contains(reload, "*4821#") || strings.Contains(reload, `id="get-code"`) {
+	if _, reload := get(t, h, target); !strings.Contains(reload, "*482101#") || strings.Contains(reload, `id="get-code"`) {
 		t.Fatalf("reload: want the same code, no button:\n%s", reload)
 	}
 	if issuer.issued() != 1 || fn.count("support", ivr.Chose, "call") != 1 {
 		t.Fatalf("issued %d codes, funnel counts %d calls; want 1 and 1", issuer.issued(), fn.count("support", ivr.Chose, "call"))
 	}
 
+	issuer.redeem("482101")
+	_, page = get(t, h, target)
+	if !strings.Contains(page, `id="get-code"`) || strings.Contains(page, `id="code"`) {
+		t.Fatalf("reload after the code was used: want the button, no code:\n%s", page)
+	}
+	if _, body := reveal(t, h, page, "192.0.2.1:1"); !strings.Contains(body, "*482102#") {
+		t.Fatalf("asking again after the code was used: want a new code:\n%s", body)
+	}
+
 	_, other := get(t, h, "/contact/main?n=support&s=fedcba9876543210")
-	if _, body := reveal(t, h, other, "192.0.2.1:1"); !strings.Contains(body, "*4822#") {
+	if _, body := reveal(t, h, other, "192.0.2.1:1"); !strings.Contains(body, "*482103#") {
 		t.Fatalf("another visit: want a new code:\n%s", body)
 	}
 	now = now.Add(31 * time.Minute)
@@ -80,7 +95,7 @@ func TestCodeOnAsk(t *testing.T) {
 	if !strings.Contains(page, `id="get-code"`) {
 		t.Fatalf("expired code still shown:\n%s", page)
 	}
-	if _, body := reveal(t, h, page, "192.0.2.1:1"); !strings.Contains(body, "*4823#") {
+	if _, body := reveal(t, h, page, "192.0.2.1:1"); !strings.Contains(body, "*482104#") {
 		t.Fatalf("after expiry: want a new code:\n%s", body)
 	}
 }
@@ -106,7 +121,7 @@ func TestCodesPerAddress(t *testing.T) {
 	if status, _ := reveal(t, h, page, "[::ffff:192.0.2.9]:2"); status != http.StatusTooManyRequests {
 		t.Fatalf("code %d: status %d, want 429", codesPerMinute+1, status)
 	}
-	if _, body := reveal(t, h, first, "192.0.2.9:3"); !strings.Contains(body, "*4821#") {
+	if _, body := reveal(t, h, first, "192.0.2.9:3"); !strings.Contains(body, "*482101#") {
 		t.Fatalf("a visit's own code refused over the limit:\n%s", body)
 	}
 	if status, body := reveal(t, h, page, "192.0.2.10:1"); status != http.StatusOK || !codeRE.MatchString(body) {
@@ -156,5 +171,59 @@ func TestCodeHostileAsks(t *testing.T) {
 	}
 	if n := h.cfg.Codes.(*codes).issued(); n != 0 {
 		t.Fatalf("hostile asks issued %d codes", n)
+	}
+}
+
+// TestStoredCodes asks the store's codes (ivr.Codes) for several visits:
+// each is ivr.CodeDigits digits, drawn at random (not one after the
+// other); past the codes allowed outstanding the page shows the number
+// without a code and says so, in the page's language.
+func TestStoredCodes(t *testing.T) {
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) {
+			st, err := store.OpenFile(t.Context(), filepath.Join(t.TempDir(), "db.sqlite"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			live := &fakeLive{}
+			live.set(0, time.Minute)
+			h := newTestHandler(live, &funnel{}, true)
+			const max = 8
+			h.cfg.Codes = ivr.Codes{Store: st, Max: max}
+			f := demoFlow()
+			f.Language = lang
+			h.cfg.Flows = Flows{"main": f}
+			tx := catalogue[lang]
+
+			var got []int
+			for i := range max {
+				_, page := get(t, h, "/contact/main?n=support")
+				_, body := reveal(t, h, page, fmt.Sprintf("192.0.2.%d:1", i))
+				m := regexp.MustCompile(`id="code">\*([0-9]{6})#<`).FindStringSubmatch(body)
+				if m == nil || !strings.Contains(body, tx.CodeOnce) || strings.Contains(body, `id="no-code"`) {
+					t.Fatalf("code %d: no 6-digit code:\n%s", i, body)
+				}
+				n, _ := strconv.Atoi(m[1])
+				got = append(got, n)
+			}
+			steps := map[int]bool{}
+			for i := 1; i < len(got); i++ {
+				steps[got[i]-got[i-1]] = true
+			}
+			if len(steps) == 1 {
+				t.Fatalf("codes %v go in steps of one size", got)
+			}
+			if slices.Sort(got); len(slices.Compact(got)) != max {
+				t.Fatalf("codes %v repeat", got)
+			}
+
+			_, page := get(t, h, "/contact/main?n=support")
+			status, body := reveal(t, h, page, "192.0.2.100:1")
+			if status != http.StatusOK || !strings.Contains(body, "23 45 67 89") || codeRE.MatchString(body) ||
+				!strings.Contains(body, `id="no-code"`) || !strings.Contains(body, html.EscapeString(tx.NoCode)) {
+				t.Fatalf("past the cap: status %d, want the number and %q without a code:\n%s", status, tx.NoCode, body)
+			}
+		})
 	}
 }

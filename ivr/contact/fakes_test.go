@@ -79,18 +79,36 @@ func (f *funnel) count(node string, step ivr.Step, choice string) int {
 	return k
 }
 
-// codes issues 4821, 4822 and so on, each valid for 30 minutes, and
-// keeps what it was asked.
+// codes issues 482101, 482102 and so on, each valid for 30 minutes,
+// keeps what it was asked, and tells a code pending until the test
+// redeems it.
 type codes struct {
-	mu    sync.Mutex // guards asked
-	asked []ivr.Context
+	mu       sync.Mutex // guards the following fields
+	asked    []ivr.Context
+	redeemed map[string]bool
 }
 
 func (c *codes) Issue(_ context.Context, _ string, wc ivr.Context) (string, time.Time, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.asked = append(c.asked, wc)
-	return fmt.Sprint(4820 + len(c.asked)), time.Now().Add(30 * time.Minute), nil
+	return fmt.Sprint(482100 + len(c.asked)), time.Now().Add(30 * time.Minute), nil
+}
+
+func (c *codes) Pending(_ context.Context, code string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.redeemed[code], nil
+}
+
+// redeem marks code as dialled.
+func (c *codes) redeem(code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.redeemed == nil {
+		c.redeemed = map[string]bool{}
+	}
+	c.redeemed[code] = true
 }
 
 func (c *codes) issued() int {

@@ -45,9 +45,11 @@ func (fs Flows) Flow(_ context.Context, name string) (*ivr.Flow, error) {
 }
 
 // CodeIssuer issues the short code that carries a web visit to the phone
-// menu; ivr.Codes satisfies it.
+// menu, and tells whether one is still to be redeemed; ivr.Codes
+// satisfies it.
 type CodeIssuer interface {
 	Issue(ctx context.Context, queue string, c ivr.Context) (code string, expires time.Time, err error)
+	Pending(ctx context.Context, code string) (bool, error)
 }
 
 // Config configures a Handler. Zero values mean the defaults.
@@ -173,6 +175,8 @@ type linkView struct{ URL, Text string }
 type optionView struct{ Href, Label string }
 type phoneView struct {
 	Number, Code string
+	// NoCode says no code could be issued now.
+	NoCode bool
 	// Reveal is the form asking for a code, when the visit has none yet.
 	Reveal *formView
 }
@@ -350,7 +354,7 @@ func (h *Handler) intent(ctx context.Context, f *ivr.Flow, n *ivr.Node, v *view)
 			// A view issues no code: the visit's code if it has one,
 			// else the button that asks for it (call).
 			if h.cfg.Codes != nil {
-				v.Phone.Code = h.codes.get(visit{flow: f.Name, node: v.Node, session: v.Session}, h.now())
+				v.Phone.Code = h.visitCode(ctx, visit{flow: f.Name, node: v.Node, session: v.Session}, h.now())
 				if v.Phone.Code == "" {
 					v.Phone.Reveal = h.revealForm(f, v.Node, v.Session)
 				}

@@ -1,25 +1,13 @@
 package contact
 
 import (
-	"context"
-	"errors"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/switchboard-cc/switchboard/ivr"
 )
-
-// noCodes is a code issuer whose code space is taken.
-type noCodes struct{}
-
-func (noCodes) Issue(context.Context, string, ivr.Context) (string, time.Time, error) {
-	return "", time.Time{}, errors.New("ivr: code: store: code taken")
-}
 
 // getFrom fetches target as the client at remote.
 func getFrom(h http.Handler, target, remote string) int {
@@ -60,21 +48,6 @@ func TestPageViewsPerAddress(t *testing.T) {
 	}
 	if code := getFrom(h, "/contact/main", "[2001:db8:1:3::1]:1"); code != http.StatusOK {
 		t.Fatalf("other /64: status %d", code)
-	}
-}
-
-// TestCodeSpaceTaken: when no web-to-voice code can be issued (a flood
-// took them all), the page asked for one still shows the number, without
-// a code.
-func TestCodeSpaceTaken(t *testing.T) {
-	live := &fakeLive{}
-	live.set(0, 0)
-	h := newTestHandler(live, &funnel{}, true)
-	h.cfg.Codes = noCodes{}
-	_, page := get(t, h, "/contact/main?n=support")
-	code, body := reveal(t, h, page, "192.0.2.1:1")
-	if code != http.StatusOK || !strings.Contains(body, `id="phone"`) || !strings.Contains(body, "23 45 67 89") || strings.Contains(body, `id="code"`) {
-		t.Fatalf("status %d, page without the number:\n%s", code, body)
 	}
 }
 

@@ -20,7 +20,8 @@ type bucket struct {
 	count int
 }
 
-// maxKeys bounds the limiter's memory; expired keys are dropped beyond it.
+// maxKeys bounds the limiter's memory (client addresses); expired keys
+// are dropped beyond it.
 const maxKeys = 10000
 
 func newLimiter(n int, window time.Duration) *limiter {

@@ -13,7 +13,7 @@ type texts struct {
 	ContactUs, SelfService, ThankYou, HowToReach, CallbackTitle, EmailTitle string
 	// Section headings, labels and buttons.
 	HelpYourself, Choices, ChatWithUs, AgentAvailable, StartChat, CallUs string
-	GetCode, DialBefore, DialAfter                                       string
+	GetCode, DialBefore, DialAfter, CodeOnce, NoCode                     string
 	YourPhone, WhenSuits, RequestCallback, YourEmail, YourMessage, Send  string
 	// Form answers; CallbackDone takes the window with %s.
 	CallbackError, CallbackDone, EmailError, EmailDone string
@@ -40,6 +40,8 @@ var catalogue = map[string]*texts{
 		GetCode:         "Calling? Get a code that takes you past the menu",
 		DialBefore:      "At the menu, dial ",
 		DialAfter:       " to go straight to the right team.",
+		CodeOnce:        "The code works for one call, within 30 minutes.",
+		NoCode:          "No code can be given right now: call us all the same, the menu will guide you.",
 		YourPhone:       "Your phone number",
 		WhenSuits:       "When suits you",
 		RequestCallback: "Request a callback",
@@ -71,6 +73,8 @@ var catalogue = map[string]*texts{
 		GetCode:         "Vous appelez\u00a0? Obtenez un code pour passer le menu",
 		DialBefore:      "Au menu, composez ",
 		DialAfter:       " pour joindre directement la bonne équipe.",
+		CodeOnce:        "Le code vaut pour un seul appel, dans les 30\u00a0minutes.",
+		NoCode:          "Aucun code ne peut être donné pour le moment\u00a0: appelez-nous tout de même, le menu vous guidera.",
 		YourPhone:       "Votre numéro de téléphone",
 		WhenSuits:       "Le créneau qui vous convient",
 		RequestCallback: "Demander à être rappelé",

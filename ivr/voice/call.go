@@ -28,8 +28,9 @@ type Call interface {
 	Hangup(ctx context.Context) error
 }
 
-// Codes resolves a short code shown on the web contact page to the web
-// visit's context and the queue of its intent.
+// Codes redeems a short code shown on the web contact page: it returns the
+// web visit's context and the queue of its intent, and consumes the code;
+// an unknown, expired or redeemed code gives an empty queue.
 type Codes interface {
-	Resolve(ctx context.Context, code string) (queue string, c ivr.Context, err error)
+	Redeem(ctx context.Context, code string) (queue string, c ivr.Context, err error)
 }

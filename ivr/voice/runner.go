@@ -19,7 +19,9 @@ type Config struct {
 	// Funnel records every node entered, choice and abandonment; nil
 	// records nothing.
 	Funnel ivr.Recorder
-	// Codes resolves web-to-voice codes dialled at a menu; nil disables them.
+	// Codes redeems web-to-voice codes dialled at a menu ('*', the code,
+	// '#'); nil disables them. Wrong codes are bounded per call and per
+	// calling number (wrongcodes.go).
 	Codes Codes
 	// Timeout is how long a menu waits for a choice after its prompt
 	// (default 5s) unless the node sets its own.
@@ -37,7 +39,8 @@ type Config struct {
 
 // Runner walks flows on calls. It is safe for concurrent use by many calls.
 type Runner struct {
-	cfg Config
+	cfg   Config
+	wrong wrongCodes
 }
 
 // New returns a Runner.
@@ -52,6 +55,13 @@ func New(cfg Config) *Runner {
 	return &Runner{cfg: cfg}
 }
 
+func (r *Runner) now() time.Time {
+	if r.cfg.Env.Now != nil {
+		return r.cfg.Env.Now()
+	}
+	return time.Now()
+}
+
 // walk is one call's walk of a flow.
 type walk struct {
 	r       *Runner
@@ -59,6 +69,8 @@ type walk struct {
 	call    Call
 	session string
 	c       ivr.Context
+	// wrongCodes counts the wrong web-to-voice codes of the call.
+	wrongCodes int
 }
 
 // Run walks f on call until the call is handed over or ends, and returns
@@ -184,14 +196,20 @@ func (w *walk) menu(ctx context.Context, id string, n *ivr.Node) (string, error)
 	return n.Invalid, nil
 }
 
-// code reads the digits of a web code after '*' and, when it resolves,
-// hands the call to the code's queue with the web context attached.
+// code reads a web code after '*' and, when it redeems, hands the call to
+// the code's queue with the web context attached. A wrong code is recorded
+// as an invalid choice and the menu goes on; once the call has dialled
+// callCodes wrong codes, or its number callerCodes in callerWindow, its
+// codes are refused so, without a lookup.
 func (w *walk) code(ctx context.Context, id string) (bool, error) {
-	code, err := w.digits(ctx, 12, "#", w.r.cfg.InterDigit)
+	code, err := w.readCode(ctx)
 	if err != nil {
 		return false, err
 	}
-	queue, wc, err := w.r.cfg.Codes.Resolve(ctx, code)
+	queue, wc, err := w.redeem(ctx, code)
+	if err != nil {
+		w.r.cfg.Logger.Warn("ivr: web-to-voice code", "flow", w.f.Name, "session", w.session, "err", err)
+	}
 	if err != nil || queue == "" {
 		w.record(ctx, id, ivr.Chose, "invalid")
 		return false, nil
@@ -209,6 +227,62 @@ func (w *walk) code(ctx context.Context, id string) (bool, error) {
 	}
 	w.c = c
 	return true, w.call.Enqueue(ctx, queue, w.c.Clone())
+}
+
+// readCode reads up to ivr.CodeDigits digits ended by '#' or silence.
+// After a full code it takes the '#' that follows within the inter-digit
+// wait; a digit instead makes the code too long, so wrong, and the rest
+// of it is read (up to 16 more digits) so that it makes no menu choice.
+func (w *walk) readCode(ctx context.Context) (string, error) {
+	code, err := w.digits(ctx, ivr.CodeDigits, "#", w.r.cfg.InterDigit)
+	if err != nil || len(code) < ivr.CodeDigits {
+		return code, err
+	}
+	d, err := w.digit(ctx, w.r.cfg.InterDigit)
+	if err != nil || d == 0 || d == '#' {
+		return code, err
+	}
+	rest, err := w.digits(ctx, 16, "#", w.r.cfg.InterDigit)
+	return code + string(d) + rest, err
+}
+
+// redeem returns the queue and web context of code, or an empty queue
+// when it is wrong or refused, and counts a wrong code for the call and
+// its number.
+func (w *walk) redeem(ctx context.Context, code string) (string, ivr.Context, error) {
+	now := w.r.now()
+	if w.wrongCodes >= callCodes || !w.r.wrong.allowed(w.c.From, now) {
+		w.wrongCodes++
+		return "", ivr.Context{}, nil
+	}
+	if wellFormed(code) {
+		queue, wc, err := w.r.cfg.Codes.Redeem(ctx, code)
+		if err != nil || queue != "" {
+			return queue, wc, err
+		}
+	}
+	if w.wrongCodes++; w.wrongCodes == callCodes {
+		w.r.cfg.Logger.Warn("ivr: wrong web-to-voice codes, no more codes on this call",
+			"flow", w.f.Name, "session", w.session, "from", w.c.From, "wrong", w.wrongCodes)
+	}
+	if w.r.wrong.add(w.c.From, now) {
+		w.r.cfg.Logger.Warn("ivr: wrong web-to-voice codes, no more codes from this number for now",
+			"flow", w.f.Name, "session", w.session, "from", w.c.From, "wrong", callerCodes, "within", callerWindow)
+	}
+	return "", ivr.Context{}, nil
+}
+
+// wellFormed reports whether code is ivr.CodeDigits decimal digits.
+func wellFormed(code string) bool {
+	if len(code) != ivr.CodeDigits {
+		return false
+	}
+	for i := range len(code) {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *walk) collect(ctx context.Context, id string, n *ivr.Node) (string, error) {

@@ -118,14 +118,36 @@ func (l *live) Submit(_ context.Context, it ivr.Item) (string, error) {
 	return "1", nil
 }
 
-type codes map[string]ivr.Context
+// codes is the code store of the tests: a code redeems once; lookups
+// counts the codes looked up.
+type codes struct {
+	mu      sync.Mutex // guards the following fields
+	byCode  map[string]ivr.Context
+	lookups int
+}
 
-func (c codes) Resolve(_ context.Context, code string) (string, ivr.Context, error) {
-	wc, ok := c[code]
+func newCodes() *codes {
+	return &codes{byCode: map[string]ivr.Context{
+		"482193": {Flow: "main", Face: ivr.Web, Intent: "internet down", Path: []string{"web:welcome", "web:support"}},
+	}}
+}
+
+func (c *codes) Redeem(_ context.Context, code string) (string, ivr.Context, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lookups++
+	wc, ok := c.byCode[code]
 	if !ok {
 		return "", ivr.Context{}, nil
 	}
+	delete(c.byCode, code)
 	return "support", wc, nil
+}
+
+func (c *codes) looked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookups
 }
 
 // twoLevel is the demo flow: a menu, a support sub-menu behind office
@@ -244,7 +266,7 @@ func TestRunner(t *testing.T) {
 		{
 			name:       "a web code dialled at the menu goes straight to the intent's queue",
 			now:        openTime,
-			script:     func(c *fakeCall) { c.press(time.Second, "*4821#") },
+			script:     func(c *fakeCall) { c.press(time.Second, "*482193#") },
 			wantQueue:  "support",
 			wantPath:   []string{"web:welcome", "web:support", "welcome"},
 			wantPlayed: []string{"welcome"},
@@ -259,7 +281,7 @@ func TestRunner(t *testing.T) {
 				r := New(Config{
 					Env:    ivr.Env{Calendars: office(t), Live: &live{}, Now: func() time.Time { return tc.now }},
 					Funnel: fn,
-					Codes:  codes{"4821": {Flow: "main", Face: ivr.Web, Intent: "internet down", Path: []string{"web:welcome", "web:support"}}},
+					Codes:  newCodes(),
 				})
 				call := newFakeCall()
 				tc.script(call)

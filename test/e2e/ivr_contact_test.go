@@ -49,7 +49,8 @@ flows:
 // and a callback form, no chat. The invoice intent, after hours, offers only the callback
 // form; the request becomes a queued callback item of billing with the
 // intent attached. The code, dialled at the phone menu by a sipp caller
-// (*, the digits and # as RFC 4733 events), lands the call in support.
+// (*, the six digits and # as RFC 4733 events), lands the call in
+// support; dialled again on a second call it is refused.
 // The funnel report counts exactly these steps.
 func TestIVRContactPage(t *testing.T) {
 	chromium := peertest.Binary(t, "chromium")
@@ -121,9 +122,9 @@ func TestIVRContactPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := regexp.MustCompile(`^\*([0-9]{4})#$`).FindStringSubmatch(codeText)
+	code := regexp.MustCompile(`^\*([0-9]{6})#$`).FindStringSubmatch(codeText)
 	if code == nil {
-		t.Fatalf("code shown %q, want *NNNN#", codeText)
+		t.Fatalf("code shown %q, want *NNNNNN#", codeText)
 	}
 
 	// invoice after hours: only the callback form.
@@ -160,9 +161,16 @@ func TestIVRContactPage(t *testing.T) {
 		t.Fatalf("caller dialling the code: %v\nserver:\n%s", err, srv.output())
 	}
 	waitEntered(t, srv, data, "support", "voice")
+	// The code works once: dialled again on a second call it is wrong (an
+	// invalid choice; the menu plays again until the caller hangs up), and
+	// support still has one call.
+	if err := ivrKeys(t, srv, "800", "*"+code[1]+"#", viaRFC4733, 2*time.Second)(); err != nil {
+		t.Fatalf("caller dialling the used code: %v\nserver:\n%s", err, srv.output())
+	}
+	waitEntered(t, srv, data, "support", "voice")
 
 	checkFunnel(t, data, "demo",
-		"welcome voice 1 0 code=1",
+		"welcome voice 2 0 code=1 invalid=1",
 		"welcome web 3 0 1=1 2=1 3=1",
 		"sales web 1 0",
 		"support web 1 0 call=1",
