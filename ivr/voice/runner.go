@@ -200,7 +200,7 @@ func (w *walk) menu(ctx context.Context, id string, n *ivr.Node) (string, error)
 // the code's queue with the web context attached. A wrong code is recorded
 // as an invalid choice and the menu goes on; once the call has dialled
 // callCodes wrong codes, or its number callerCodes in callerWindow, its
-// codes are refused so, without a lookup.
+// codes are refused without a lookup, as wrong ones.
 func (w *walk) code(ctx context.Context, id string) (bool, error) {
 	code, err := w.readCode(ctx)
 	if err != nil {
