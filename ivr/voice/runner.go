@@ -250,14 +250,19 @@ func (w *walk) readCode(ctx context.Context) (string, error) {
 // when it is wrong or refused, and counts a wrong code for the call and
 // its number.
 func (w *walk) redeem(ctx context.Context, code string) (string, ivr.Context, error) {
-	now := w.r.now()
-	if w.wrongCodes >= callCodes || !w.r.wrong.allowed(w.c.From, now) {
+	if w.wrongCodes >= callCodes {
+		w.wrongCodes++
+		return "", ivr.Context{}, nil
+	}
+	s, last, ok := w.r.wrong.take(w.c.From, w.r.now())
+	if !ok {
 		w.wrongCodes++
 		return "", ivr.Context{}, nil
 	}
 	if wellFormed(code) {
 		queue, wc, err := w.r.cfg.Codes.Redeem(ctx, code)
 		if err != nil || queue != "" {
+			w.r.wrong.give(s)
 			return queue, wc, err
 		}
 	}
@@ -265,7 +270,7 @@ func (w *walk) redeem(ctx context.Context, code string) (string, ivr.Context, er
 		w.r.cfg.Logger.Warn("ivr: wrong web-to-voice codes, no more codes on this call",
 			"flow", w.f.Name, "session", w.session, "from", w.c.From, "wrong", w.wrongCodes)
 	}
-	if w.r.wrong.add(w.c.From, now) {
+	if last {
 		w.r.cfg.Logger.Warn("ivr: wrong web-to-voice codes, no more codes from this number for now",
 			"flow", w.f.Name, "session", w.session, "from", w.c.From, "wrong", callerCodes, "within", callerWindow)
 	}

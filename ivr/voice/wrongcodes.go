@@ -24,35 +24,51 @@ const (
 )
 
 // wrongCodes counts the wrong web-to-voice codes of each calling number
-// over a sliding window of callerWindow.
+// over a sliding window of callerWindow. A code is counted before it is
+// looked up and given back when it is right, so that calls of one number
+// dialling at the same time share the bound.
 type wrongCodes struct {
 	mu       sync.Mutex             // guards byCaller
 	byCaller map[string][]time.Time // a number's wrong codes in the window, oldest first
 }
 
-// allowed reports whether caller ("" when withheld) may dial a code now.
-func (g *wrongCodes) allowed(caller string, now time.Time) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	k := g.key(caller, now)
-	return len(recent(g.byCaller[k], now)) < callerCodes
+// slot is one code counted by take.
+type slot struct {
+	key string
+	at  time.Time
 }
 
-// add counts a wrong code of caller at now, and reports whether it is the
-// one that reaches callerCodes.
-func (g *wrongCodes) add(caller string, now time.Time) bool {
+// take counts a code of caller ("" when withheld) at now as wrong, and
+// returns its slot, and whether it is the one that reaches callerCodes;
+// ok is false, and nothing counted, when caller has callerCodes wrong
+// codes in the window.
+func (g *wrongCodes) take(caller string, now time.Time) (s slot, last, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	k := g.key(caller, now)
-	times := append(recent(g.byCaller[k], now), now)
-	if len(times) > callerCodes {
-		times = times[len(times)-callerCodes:]
+	times := recent(g.byCaller[k], now)
+	if len(times) >= callerCodes {
+		g.byCaller[k] = times
+		return slot{}, false, false
 	}
 	if g.byCaller == nil {
 		g.byCaller = map[string][]time.Time{}
 	}
-	g.byCaller[k] = times
-	return len(times) == callerCodes
+	g.byCaller[k] = append(times, now)
+	return slot{key: k, at: now}, len(times)+1 == callerCodes, true
+}
+
+// give takes back the count of s: its code was right.
+func (g *wrongCodes) give(s slot) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	times := g.byCaller[s.key]
+	for i := len(times) - 1; i >= 0; i-- {
+		if times[i].Equal(s.at) {
+			g.byCaller[s.key] = append(times[:i:i], times[i+1:]...)
+			return
+		}
+	}
 }
 
 // key is the count caller falls in: its own, anonymous, or overflow when

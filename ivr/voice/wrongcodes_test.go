@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -124,22 +125,49 @@ func TestWrongCodesBounded(t *testing.T) {
 	var g wrongCodes
 	now := time.Now()
 	for i := range maxCallers {
-		g.add(fmt.Sprint(i), now)
+		g.take(fmt.Sprint(i), now)
 	}
 	for i := range callerCodes {
-		if !g.allowed(fmt.Sprint("new", i), now) {
+		if _, _, ok := g.take(fmt.Sprint("new", i), now); !ok {
 			t.Fatalf("new number %d refused before the overflow count is full", i)
 		}
-		g.add(fmt.Sprint("new", i), now)
 	}
-	if g.allowed("another", now) || len(g.byCaller) != maxCallers+1 {
+	if _, _, ok := g.take("another", now); ok || len(g.byCaller) != maxCallers+1 {
 		t.Fatalf("a new number allowed past the full overflow count; %d counts", len(g.byCaller))
 	}
-	if !g.allowed("0", now) {
+	if _, _, ok := g.take("0", now); !ok {
 		t.Fatal("a counted number with one wrong code refused")
 	}
 	later := now.Add(callerWindow)
-	if !g.allowed("another", later) || len(g.byCaller) > 1 {
+	if _, _, ok := g.take("another", later); !ok || len(g.byCaller) > 1 {
 		t.Fatalf("an hour later: %d counts kept", len(g.byCaller))
+	}
+}
+
+// TestWrongCodesConcurrent: calls of one number taking codes at the same
+// time get callerCodes of them, and a code given back (a right one)
+// frees its count.
+func TestWrongCodesConcurrent(t *testing.T) {
+	var g wrongCodes
+	now := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var slots []slot
+	for range 4 * callerCodes {
+		wg.Go(func() {
+			if s, _, ok := g.take("+33100000009", now); ok {
+				mu.Lock()
+				slots = append(slots, s)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(slots) != callerCodes {
+		t.Fatalf("%d codes taken at once, want %d", len(slots), callerCodes)
+	}
+	g.give(slots[3])
+	if _, last, ok := g.take("+33100000009", now); !ok || !last {
+		t.Fatalf("after a code given back: ok %v, last %v; want the last one", ok, last)
 	}
 }
