@@ -71,11 +71,14 @@ type walk struct {
 	c       ivr.Context
 	// wrongCodes counts the wrong web-to-voice codes of the call.
 	wrongCodes int
+	// handed is set once the call is handed to a queue or an extension.
+	handed bool
 }
 
 // Run walks f on call until the call is handed over or ends, and returns
 // the context gathered. A caller hanging up is not an error: Run records
-// the abandonment and returns the context with a nil error.
+// the abandonment and returns the context with a nil error. The call
+// ending (ctx done) before it is handed over is a hang-up too.
 func (r *Runner) Run(ctx context.Context, f *ivr.Flow, call Call, session string) (ivr.Context, error) {
 	w := &walk{r: r, f: f, call: call, session: session,
 		c: ivr.Context{Flow: f.Name, Face: ivr.Voice, From: call.From(), Digits: map[string]string{}}}
@@ -91,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, f *ivr.Flow, call Call, session string
 		w.record(ctx, id, ivr.Entered, "")
 		w.c.Path = append(w.c.Path, id)
 		next, err := w.node(ctx, id, n)
-		if errors.Is(err, ErrHangup) {
+		if errors.Is(err, ErrHangup) || (err != nil && ctx.Err() != nil && !w.handed) {
 			w.record(ctx, id, ivr.Left, "")
 			return w.c, nil
 		}
@@ -140,8 +143,10 @@ func (w *walk) node(ctx context.Context, id string, n *ivr.Node) (string, error)
 	case ivr.Hours, ivr.Condition:
 		return ivr.Branch(ctx, w.r.cfg.Env, n, &w.c)
 	case ivr.Queue:
+		w.handed = true
 		return "", w.call.Enqueue(ctx, n.Queue, w.c.Clone())
 	case ivr.Extension:
+		w.handed = true
 		return "", w.call.Transfer(ctx, n.Extension, w.c.Clone())
 	case ivr.Callback:
 		return "", w.callback(ctx, n)
@@ -226,6 +231,7 @@ func (w *walk) code(ctx context.Context, id string) (bool, error) {
 		c.Digits[k] = v
 	}
 	w.c = c
+	w.handed = true
 	return true, w.call.Enqueue(ctx, queue, w.c.Clone())
 }
 

@@ -354,3 +354,47 @@ func TestVoicemailAndCallbackBecomeItems(t *testing.T) {
 		}
 	})
 }
+
+// waitingCall waits in the queue until the call ends.
+type waitingCall struct{ *fakeCall }
+
+func (c waitingCall) Enqueue(ctx context.Context, q string, fc ivr.Context) error {
+	c.fakeCall.Enqueue(ctx, q, fc)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestCallEndingIsAnAbandonment: the call ending (its context done, as
+// the SIP side ends it) during the menu is a hang-up there, recorded as
+// such with no error; ending while queued is not an IVR abandonment.
+func TestCallEndingIsAnAbandonment(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		keys      string
+		wantLeave int
+	}{
+		{"during the menu", "", 1},
+		{"queued", "1", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				fn := &funnel{}
+				r := New(Config{Env: ivr.Env{Live: &live{}}, Funnel: fn})
+				call := newFakeCall()
+				if tc.keys != "" {
+					call.press(time.Second, tc.keys)
+				}
+				ctx, hangup := context.WithCancel(t.Context())
+				go func() { time.Sleep(2 * time.Second); hangup() }()
+				_, err := r.Run(ctx, twoLevel(), waitingCall{call}, "s")
+				if tc.wantLeave == 1 && err != nil {
+					t.Fatalf("Run = %v, want nil", err)
+				}
+				n := fn.count("welcome", ivr.Left, "") + fn.count("sales", ivr.Left, "")
+				if n != tc.wantLeave {
+					t.Fatalf("%d abandonments recorded, want %d", n, tc.wantLeave)
+				}
+			})
+		})
+	}
+}
