@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -238,7 +239,7 @@ func TestReferRefusals(t *testing.T) {
 		{"two Refer-To", "Refer-To: <sip:1003@h>\r\nRefer-To: <sip:1001@h>", "400"},
 		{"bad Refer-To", "Refer-To: <sip:@h>", "400"},
 		{"mailto", "Refer-To: <mailto:a@b>", "501"},
-		{"Replaces", "Refer-To: <sip:1003@h?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>", "501"},
+		{"Replaces of no call", "Refer-To: <sip:1003@h?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>", "481"},
 		{"feature code", "Refer-To: <sip:*46@h>", "403"},
 	} {
 		var extra []string
@@ -293,5 +294,66 @@ func TestTransferFailsThenTransferorLeaves(t *testing.T) {
 	if recs[0].TransferredTo != "1003" || !strings.Contains(recs[0].HangupCause, "failed: 486 Busy Here") ||
 		recs[1].TransferredFrom != recs[0].ID || !strings.Contains(recs[1].HangupCause, "failed transfer ended") {
 		t.Errorf("CDRs %+v", recs)
+	}
+}
+
+// tagOf returns the tag parameter of a From or To header value.
+func tagOf(v string) string {
+	_, tag, _ := strings.Cut(v, ";tag=")
+	tag, _, _ = strings.Cut(tag, ";")
+	return tag
+}
+
+// TestAttendedTransfer: 1002, called by 1001, consults 1003 in a second
+// call through the appliance, then sends REFER in the first call naming
+// the consultation with Replaces: 1001 and 1003 are joined without a new
+// INVITE to either phone (1001's BYE reaches 1003 in the consultation
+// call's dialog), both of 1002's legs end, and the CDRs name the transfer.
+func TestAttendedTransfer(t *testing.T) {
+	tc := newTransferCall(t, "xfer-attended")
+	tc.callee.call("1003", "consult")
+	inv := tc.target.next("INVITE")
+	tc.target.send(tc.target.answer(inv, "sendrecv"))
+	tc.target.next("ACK")
+	ok := tc.callee.final("2 INVITE")
+	if status(ok) != "200 OK" {
+		t.Fatalf("consultation answered %q", status(ok))
+	}
+	tc.callee.send(tc.callee.inDialog("ACK", ok, 2, ""))
+
+	replaces := url.PathEscape("consult;to-tag=" + tagOf(header(ok, "To")) + ";from-tag=" + tagOf(header(ok, "From")))
+	replaces = strings.NewReplacer(";", "%3B", "=", "%3D").Replace(replaces)
+	refer := tc.calleeRequest("REFER", "Refer-To: <sip:1003@"+tc.s.Addr().String()+"?Replaces="+replaces+">")
+	if got := status(tc.callee.expect(refer)); got != "202 Accepted" {
+		t.Fatalf("REFER answered %q", got)
+	}
+	if code := tc.notified(t); code != 100 {
+		t.Fatalf("first NOTIFY %d", code)
+	}
+	if code := tc.notified(t); code != 200 {
+		t.Fatalf("final NOTIFY %d, want 200", code)
+	}
+	bye := tc.callee.next("BYE")
+	if header(bye, "Call-ID") != "consult" {
+		t.Fatalf("BYE of another call than the consultation:\n%s", bye)
+	}
+	tc.callee.send(okTo(bye))
+	tc.hangUp(t)
+
+	tc.caller.send(tc.caller.inDialog("BYE", tc.ok, 3, ""))
+	bye = tc.target.next("BYE")
+	if header(bye, "Call-ID") != header(inv, "Call-ID") {
+		t.Fatalf("1003's BYE is not in its consultation dialog:\n%s", bye)
+	}
+	tc.target.send(okTo(bye))
+
+	recs := cdrsOf(t, tc.s, "xfer-attended", 2)
+	if recs[0].TransferredTo != "1003" || recs[0].TransferredBy != "1002" || recs[1].Callee != "1003" || recs[1].TransferredFrom != recs[0].ID ||
+		recs[1].HangupCause != "caller hung up" {
+		t.Errorf("the transferred call's CDRs %+v", recs)
+	}
+	consult := cdrsOf(t, tc.s, "consult", 1)[0]
+	if consult.Caller != "1002" || consult.Callee != "1003" || consult.TransferredTo != "1003" || !strings.Contains(consult.HangupCause, "attended transfer") {
+		t.Errorf("the consultation's CDR %+v", consult)
 	}
 }

@@ -163,6 +163,22 @@ func (b *B2BUA) untrack(ids ...string) {
 	b.mu.Unlock()
 }
 
+// untrackOwn unlists id unless another call listed it since.
+func (b *B2BUA) untrackOwn(id string, c *call) {
+	b.mu.Lock()
+	if b.byID[id] == c {
+		delete(b.byID, id)
+	}
+	b.mu.Unlock()
+}
+
+// findID returns the call one of whose legs has that Call-ID.
+func (b *B2BUA) findID(id string) *call {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.byID[id]
+}
+
 func (b *B2BUA) find(req *sip.Request) *call {
 	id := req.CallID()
 	if id == nil {

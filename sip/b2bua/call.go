@@ -72,6 +72,10 @@ type call struct {
 	refers chan *transfer
 	xfer   *transfer
 	next   *continuation
+	// takes, while leg A and leg B are bridged by connect, takes the
+	// requests of another call for leg B (attended transfer, see
+	// takeLeg); nil otherwise.
+	takes chan chan<- *takenLeg
 	// baseA is leg A's session statistics when the current CDR began
 	// (zero unless the call was transferred).
 	baseA media.Stats
@@ -334,7 +338,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 	c.bID = bl.InviteRequest.CallID().Value()
 	c.mu.Unlock()
 	b.track(c.bID, c)
-	defer b.untrack(c.bID)
+	defer b.untrackOwn(c.bID, c)
 	if err := bl.Ack(context.Background()); err != nil {
 		b.log.Warn("b2bua: ACK to the callee failed", "err", err)
 	}
@@ -372,6 +376,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		undo = append(undo, c.record(c.sessB))
 	}
 	w := c.watchRefers()
+	w.offerLegB()
 	undo = append(undo, w.stop)
 	if err := c.a.RespondSDP(ansA); err != nil {
 		if c.callerBye.Load() || c.a.LoadState() == sip.DialogStateEnded {
@@ -416,6 +421,10 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		case <-w.grace:
 			w.expired()
 			continue
+		case reply := <-w.takes:
+			r.stop()
+			c.giveLegB(reply)
+			return
 		}
 		if next == nil { // the transfer failed: back to the transferor
 			r = startRelay(c.sessA, c.sessB)

@@ -46,12 +46,16 @@ import (
 //     goodbye (the built-in prompt of prompts.DefaultLanguage) and is
 //     hung up; the CDR's hang-up cause says the transfer failed.
 //
+// Attended transfer (a Refer-To with Replaces naming the transferor's
+// consultation call) is described in attended.go.
+//
 // A REFER outside a dialog is answered 403; in a dialog the appliance
-// does not know, 481; from the caller's leg (the transfer of the called
-// party) or with a Replaces (attended transfer), 501; from a trunk, with
-// a target the extension may not dial or a feature code, 403; with no or
-// a malformed Refer-To, 400; while a transfer runs or the call is not
-// bridged, 491.
+// does not know, or with a Replaces naming none of the transferor's
+// calls, 481; from the caller's leg (the transfer of the called party),
+// with a Replaces naming a consultation call to a trunk, 501; from a
+// trunk, with a target the extension may not dial or a feature code, or
+// with a Replaces naming someone else's call, 403; with no or a malformed
+// Refer-To, 400; while a transfer runs or the call is not bridged, 491.
 
 // transfer is a REFER the B2BUA accepted: leg B (the transferor) asked
 // for leg A (the transferee) to be connected to number.
@@ -68,6 +72,32 @@ type transfer struct {
 	// failure is the status of a transfer that failed while the
 	// transferor stayed ("" otherwise).
 	failure string
+	// notes are the statuses to NOTIFY, in order, the final one last
+	// (see report and notifier).
+	notes  chan frag
+	noteMu sync.Mutex
+	final  bool
+}
+
+// frag is a status a NOTIFY reports.
+type frag struct {
+	code   int
+	reason string
+}
+
+// report queues a NOTIFY of the transfer's status for the transferor;
+// after the final status (≥ 200) further reports are dropped.
+func (x *transfer) report(code int, reason string) {
+	x.noteMu.Lock()
+	defer x.noteMu.Unlock()
+	if x.final {
+		return
+	}
+	x.notes <- frag{code, reason} // room: at most 100 and a final one
+	if code >= 200 {
+		x.final = true
+		close(x.notes)
+	}
 }
 
 // left records that the transferor hung up.
@@ -89,6 +119,9 @@ type transferRoute struct {
 	local func(ctx context.Context, c *InboundCall) error
 	// trunk: the number is dialled through the trunks.
 	trunk bool
+	// replaces is the transferor's other call, whose leg B joins leg A
+	// (attended transfer).
+	replaces *call
 	// code and reason are a refusal by the dial plan found once the
 	// REFER was accepted (e.g. no route: 404).
 	code   int
@@ -139,7 +172,7 @@ func (b *B2BUA) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
-	x, to, code, reason := c.refer(req)
+	x, code, reason := c.refer(req)
 	if x == nil {
 		b.log.Info("b2bua: transfer refused", "call_id", c.aID, "status", code, "reason", reason)
 		tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
@@ -149,24 +182,29 @@ func (b *B2BUA) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(&b.udp.ContactHDR)
 	tx.Respond(res)
 	b.log.Info("b2bua: transfer accepted", "call_id", c.aID, "by", x.by, "to", x.number)
-	to <- x // room for it: c.xfer was nil
+	b.calls.Add(1)
+	go func() {
+		defer b.calls.Done()
+		c.notifier(x)
+	}()
 }
 
 // refer checks a REFER and, when the bridging goroutine can take it,
-// returns the transfer it asks for (set as c.xfer) and where to hand it;
-// else the status to answer.
-func (c *call) refer(req *sip.Request) (*transfer, chan<- *transfer, int, string) {
+// hands it the transfer asked for (set as c.xfer) and returns it; else
+// the status to answer.
+func (c *call) refer(req *sip.Request) (*transfer, int, string) {
 	x, code, reason := c.checkRefer(req)
 	if x == nil {
-		return nil, nil, code, reason
+		return nil, code, reason
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.refers == nil || c.xfer != nil || c.callerBye.Load() || c.calleeBye.Load() {
-		return nil, nil, 491, "Request Pending"
+		return nil, 491, "Request Pending"
 	}
 	c.xfer = x
-	return x, c.refers, 202, ""
+	c.refers <- x // room for it: c.xfer was nil
+	return x, 202, ""
 }
 
 // checkRefer reads a REFER into the transfer it asks for, or the status
@@ -196,20 +234,28 @@ func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
 		return nil, 501, "Not Implemented"
 	case err != nil:
 		return nil, 400, "Bad Refer-To"
-	case t.Replaces != nil:
-		return nil, 501, "Not Implemented"
 	case strings.HasPrefix(t.Number, "*"):
 		return nil, 403, "Forbidden"
 	}
-	route, refused := c.b.routeTransfer(by, t.Number)
-	if refused {
-		return nil, 403, "Forbidden"
+	var route transferRoute
+	if t.Replaces != nil {
+		y, code, reason := c.b.consultation(c, by, *t.Replaces)
+		if y == nil {
+			return nil, code, reason
+		}
+		route.replaces = y
+	} else {
+		var refused bool
+		if route, refused = c.b.routeTransfer(by, t.Number); refused {
+			return nil, 403, "Forbidden"
+		}
 	}
 	contact := bl.InviteResponse.Contact()
 	if contact == nil {
 		return nil, 481, "Call/Transaction Does Not Exist"
 	}
-	return &transfer{number: t.Number, by: by, dlg: bl, id: bID, sess: sess, target: contact.Address, route: route, gone: make(chan struct{})}, 202, ""
+	return &transfer{number: t.Number, by: by, dlg: bl, id: bID, sess: sess, target: contact.Address, route: route,
+		gone: make(chan struct{}), notes: make(chan frag, 2)}, 202, ""
 }
 
 // sameDialog reports whether an in-dialog request came from the phone of
@@ -267,6 +313,7 @@ const graceAfterFailure = 3 * time.Second
 type referWatch struct {
 	c      *call
 	refers <-chan *transfer
+	takes  <-chan chan<- *takenLeg
 	failed *transfer
 	gone   <-chan struct{}
 	grace  <-chan time.Time
@@ -281,6 +328,16 @@ func (c *call) watchRefers() *referWatch {
 		c.refers = make(chan *transfer, 1)
 	}
 	return &referWatch{c: c, refers: c.refers}
+}
+
+// offerLegB lets another call of the caller take leg B (attended
+// transfer) until stop.
+func (w *referWatch) offerLegB() {
+	c := w.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.takes = make(chan chan<- *takenLeg)
+	w.takes = c.takes
 }
 
 // run runs an accepted transfer (see transferOut); when it failed while
@@ -317,7 +374,7 @@ func (w *referWatch) stop() {
 	}
 	c.mu.Lock()
 	ch := c.refers
-	c.refers = nil
+	c.refers, c.takes = nil, nil
 	c.mu.Unlock()
 	if ch == nil {
 		return
@@ -339,21 +396,39 @@ func (c *call) endTransfer(x *transfer) {
 	c.mu.Unlock()
 }
 
-// notify reports the transfer's progress to the transferor while it is on
-// the call.
-func (c *call) notify(x *transfer, code int, reason string) {
-	if !x.present() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-	defer cancel()
-	res, err := x.dlg.Do(ctx, xfer.Notify(x.target, code, reason))
-	if err != nil {
-		c.b.log.Debug("b2bua: NOTIFY of a transfer", "call_id", c.aID, "status", code, "err", err)
-		return
-	}
-	if !res.IsSuccess() {
-		c.b.log.Debug("b2bua: NOTIFY of a transfer refused", "call_id", c.aID, "status", code, "answer", res.StatusCode)
+// notify reports the transfer's progress to the transferor (see
+// notifier).
+func (c *call) notify(x *transfer, code int, reason string) { x.report(code, reason) }
+
+// notifier sends the NOTIFYs of x's reports in order while the
+// transferor is on the call, until the final one or the appliance stops.
+// It runs once the REFER was answered, so that no NOTIFY overtakes the
+// 202, and on its own, so that a transferor slow to answer a NOTIFY does
+// not hold the transfer up.
+func (c *call) notifier(x *transfer) {
+	for {
+		var f frag
+		var ok bool
+		select {
+		case f, ok = <-x.notes:
+			if !ok {
+				return
+			}
+		case <-c.b.stop:
+			return
+		}
+		if !x.present() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		res, err := x.dlg.Do(ctx, xfer.Notify(x.target, f.code, f.reason))
+		cancel()
+		switch {
+		case err != nil:
+			c.b.log.Debug("b2bua: NOTIFY of a transfer", "call_id", c.aID, "status", f.code, "err", err)
+		case !res.IsSuccess():
+			c.b.log.Debug("b2bua: NOTIFY of a transfer refused", "call_id", c.aID, "status", f.code, "answer", res.StatusCode)
+		}
 	}
 }
 
@@ -366,11 +441,16 @@ func (c *call) transferorBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	if x == nil || req.CallID().Value() != x.id {
 		return false
 	}
-	if !x.present() || x.dlg.ReadBye(req, tx) != nil {
+	if !x.present() {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return true
 	}
+	// Gone before the BYE is answered: whatever the transfer does next
+	// sees it.
 	x.left()
+	if x.dlg.ReadBye(req, tx) != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+	}
 	return true
 }
 
@@ -396,6 +476,8 @@ func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	case x.route.local != nil:
 	case x.route.code != 0:
 		code, reason = x.route.code, x.route.reason
+	case x.route.replaces != nil:
+		leg, code, reason = c.takeLeg(ctx, x.route.replaces)
 	default:
 		ringCtx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
 		leg, release, code, reason = c.ringTarget(ringCtx, x)
