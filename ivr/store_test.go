@@ -107,3 +107,33 @@ func TestStoreFunnelCounts(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIssue issues a code with MaxCodes-1 others outstanding (each
+// issue counts them); BenchmarkIssueBaseline with none, the floor.
+func BenchmarkIssue(b *testing.B) { benchmarkIssue(b, MaxCodes-1) }
+
+func BenchmarkIssueBaseline(b *testing.B) { benchmarkIssue(b, 0) }
+
+func benchmarkIssue(b *testing.B, outstanding int) {
+	st, err := store.OpenFile(b.Context(), filepath.Join(b.TempDir(), "db.sqlite"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	codes := Codes{Store: st}
+	for range outstanding {
+		if _, _, err := codes.Issue(b.Context(), "support", Context{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		code, _, err := codes.Issue(b.Context(), "support", Context{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Redeemed at once, so that the count stays where it is.
+		if q, _, err := codes.Redeem(b.Context(), code); err != nil || q == "" {
+			b.Fatal(q, err)
+		}
+	}
+}
