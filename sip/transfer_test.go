@@ -97,6 +97,20 @@ func (tc *transferCall) hangUp(t *testing.T) {
 	}
 }
 
+// saidGoodbye checks that the caller, left by the transferor after the
+// transfer to number failed with status, is hung up by the appliance (no
+// queue to go back to) and that the CDRs say why.
+func (tc *transferCall) saidGoodbye(t *testing.T, callID, number, status string) {
+	t.Helper()
+	bye := tc.caller.next("BYE")
+	tc.caller.send(okTo(bye))
+	recs := cdrsOf(t, tc.s, callID, 2)
+	if recs[0].TransferredTo != number || !strings.Contains(recs[0].HangupCause, "failed: "+status) ||
+		recs[1].TransferredFrom != recs[0].ID || !strings.Contains(recs[1].HangupCause, "failed transfer ended") {
+		t.Errorf("CDRs %+v", recs)
+	}
+}
+
 // notified waits for the callee's NOTIFY, answers it and returns its
 // sipfrag status code.
 func (tc *transferCall) notified(t *testing.T) int {
@@ -208,13 +222,7 @@ func TestTransferBusyAfterTransferorLeft(t *testing.T) {
 	tc.hangUp(t)
 	inv := tc.target.next("INVITE")
 	tc.target.send(reply(inv, "486 Busy Here"))
-	bye := tc.caller.next("BYE")
-	tc.caller.send(okTo(bye))
-	recs := cdrsOf(t, tc.s, "xfer-busy", 2)
-	if !strings.Contains(recs[0].HangupCause, "failed: 486") || recs[1].TransferredFrom != recs[0].ID ||
-		!strings.Contains(recs[1].HangupCause, "failed transfer ended") {
-		t.Errorf("CDRs %+v", recs)
-	}
+	tc.saidGoodbye(t, "xfer-busy", "1003", "486 Busy Here")
 }
 
 // TestReferRefusals: REFERs the appliance cannot act on get the answer
@@ -288,13 +296,7 @@ func TestTransferFailsThenTransferorLeaves(t *testing.T) {
 		t.Fatalf("final NOTIFY %d, want 486", code)
 	}
 	tc.hangUp(t)
-	bye := tc.caller.next("BYE")
-	tc.caller.send(okTo(bye))
-	recs := cdrsOf(t, tc.s, "xfer-fail-leave", 2)
-	if recs[0].TransferredTo != "1003" || !strings.Contains(recs[0].HangupCause, "failed: 486 Busy Here") ||
-		recs[1].TransferredFrom != recs[0].ID || !strings.Contains(recs[1].HangupCause, "failed transfer ended") {
-		t.Errorf("CDRs %+v", recs)
-	}
+	tc.saidGoodbye(t, "xfer-fail-leave", "1003", "486 Busy Here")
 }
 
 // tagOf returns the tag parameter of a From or To header value.
@@ -324,8 +326,8 @@ func TestAttendedTransfer(t *testing.T) {
 	replaces := url.PathEscape("consult;to-tag=" + tagOf(header(ok, "To")) + ";from-tag=" + tagOf(header(ok, "From")))
 	replaces = strings.NewReplacer(";", "%3B", "=", "%3D").Replace(replaces)
 	refer := tc.calleeRequest("REFER", "Refer-To: <sip:1003@"+tc.s.Addr().String()+"?Replaces="+replaces+">")
-	if got := status(tc.callee.expect(refer)); got != "202 Accepted" {
-		t.Fatalf("REFER answered %q", got)
+	if got := tc.callee.expect(refer); status(got) != "202 Accepted" {
+		t.Fatalf("REFER answered:\n%s", got)
 	}
 	if code := tc.notified(t); code != 100 {
 		t.Fatalf("first NOTIFY %d", code)
@@ -356,4 +358,17 @@ func TestAttendedTransfer(t *testing.T) {
 	if consult.Caller != "1002" || consult.Callee != "1003" || consult.TransferredTo != "1003" || !strings.Contains(consult.HangupCause, "attended transfer") {
 		t.Errorf("the consultation's CDR %+v", consult)
 	}
+}
+
+// TestHangUpAfterRefusedRefer: the callee's REFER is refused (403) and
+// its phone hangs up at once (baresip 1.0 does): the caller is handled as
+// after a failed transfer whose transferor left (here: goodbye), not
+// dropped with it.
+func TestHangUpAfterRefusedRefer(t *testing.T) {
+	tc := newTransferCall(t, "xfer-refused-leave")
+	if got := tc.refer("*46"); !strings.HasPrefix(got, "403") {
+		t.Fatalf("REFER to a feature code answered %q, want 403", got)
+	}
+	tc.hangUp(t)
+	tc.saidGoodbye(t, "xfer-refused-leave", "*46", "403 Forbidden")
 }

@@ -72,6 +72,8 @@ type call struct {
 	refers chan *transfer
 	xfer   *transfer
 	next   *continuation
+	// refusal is the last REFER of leg B refused.
+	refusal refusal
 	// takes, while leg A and leg B are bridged by connect, takes the
 	// requests of another call for leg B (attended transfer, see
 	// takeLeg); nil otherwise.
@@ -569,7 +571,7 @@ func (c *call) acceptA(req *sip.Request, tx sip.ServerTransaction) (*media.Descr
 // from the server's cache) finds the dialog ended: 481, as it would once
 // the call is gone.
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
-	if !c.legOf(req) && c.transferorBye(req, tx) {
+	if !c.legOf(req) && (c.transferorBye(req, tx) || c.byeAfterRefusal(req, tx)) {
 		return
 	}
 	if c.legOf(req) {

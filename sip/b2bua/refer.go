@@ -56,6 +56,9 @@ import (
 // trunk, with a target the extension may not dial or a feature code, or
 // with a Replaces naming someone else's call, 403; with no or a malformed
 // Refer-To, 400; while a transfer runs or the call is not bridged, 491.
+// A phone that hangs up within graceAfterFailure of its REFER being
+// refused (400, 403, 501) leaves the caller to the appliance as after a
+// failed transfer: back into its queue, or goodbye.
 
 // transfer is a REFER the B2BUA accepted: leg B (the transferor) asked
 // for leg A (the transferee) to be connected to number.
@@ -187,11 +190,12 @@ func (b *B2BUA) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 		defer b.calls.Done()
 		c.notifier(x)
 	}()
+	c.hand(x)
 }
 
 // refer checks a REFER and, when the bridging goroutine can take it,
-// hands it the transfer asked for (set as c.xfer) and returns it; else
-// the status to answer.
+// returns the transfer asked for (set as c.xfer; see hand); else the
+// status to answer.
 func (c *call) refer(req *sip.Request) (*transfer, int, string) {
 	x, code, reason := c.checkRefer(req)
 	if x == nil {
@@ -203,8 +207,23 @@ func (c *call) refer(req *sip.Request) (*transfer, int, string) {
 		return nil, 491, "Request Pending"
 	}
 	c.xfer = x
-	c.refers <- x // room for it: c.xfer was nil
 	return x, 202, ""
+}
+
+// hand gives an accepted transfer to the bridging goroutine, once its
+// REFER was answered (so that nothing the transfer does overtakes the
+// 202), or reports it terminated when the bridge ended meanwhile.
+func (c *call) hand(x *transfer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refers != nil && c.xfer == x {
+		c.refers <- x // room for it: the one transfer of the call
+		return
+	}
+	x.report(487, "Request Terminated")
+	if c.xfer == x {
+		c.xfer = nil
+	}
 }
 
 // checkRefer reads a REFER into the transfer it asks for, or the status
@@ -231,23 +250,23 @@ func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
 	t, err := xfer.ParseReferTo(values)
 	switch {
 	case errors.Is(err, xfer.ErrUnsupported):
-		return nil, 501, "Not Implemented"
+		return c.refused(t.Number, 501, "Not Implemented")
 	case err != nil:
-		return nil, 400, "Bad Refer-To"
+		return c.refused(t.Number, 400, "Bad Refer-To")
 	case strings.HasPrefix(t.Number, "*"):
-		return nil, 403, "Forbidden"
+		return c.refused(t.Number, 403, "Forbidden")
 	}
 	var route transferRoute
 	if t.Replaces != nil {
 		y, code, reason := c.b.consultation(c, by, *t.Replaces)
 		if y == nil {
-			return nil, code, reason
+			return c.refused(t.Number, code, reason)
 		}
 		route.replaces = y
 	} else {
 		var refused bool
 		if route, refused = c.b.routeTransfer(by, t.Number); refused {
-			return nil, 403, "Forbidden"
+			return c.refused(t.Number, 403, "Forbidden")
 		}
 	}
 	contact := bl.InviteResponse.Contact()
@@ -256,6 +275,50 @@ func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
 	}
 	return &transfer{number: t.Number, by: by, dlg: bl, id: bID, sess: sess, target: contact.Address, route: route,
 		gone: make(chan struct{}), notes: make(chan frag, 2)}, 202, ""
+}
+
+// refusal is a REFER of leg B the appliance refused: some phones hang up
+// then (baresip 1.0 does), and a hang-up of leg B within
+// graceAfterFailure of it leaves the caller to the appliance, as after a
+// failed transfer (see byeAfterRefusal).
+type refusal struct {
+	at     time.Time
+	number string
+	code   int
+	reason string
+}
+
+// refused records the refusal of a REFER of leg B and returns it.
+func (c *call) refused(number string, code int, reason string) (*transfer, int, string) {
+	c.mu.Lock()
+	c.refusal = refusal{at: time.Now(), number: number, code: code, reason: reason}
+	c.mu.Unlock()
+	return nil, code, reason
+}
+
+// byeAfterRefusal takes a BYE of leg B that came within graceAfterFailure
+// of a refused REFER, and reports whether it was one: the caller is then
+// handled as after a failed transfer whose transferor left (fallback),
+// by the bridging goroutine.
+func (c *call) byeAfterRefusal(req *sip.Request, tx sip.ServerTransaction) bool {
+	c.mu.Lock()
+	r := c.refusal
+	if r.at.IsZero() || time.Since(r.at) > graceAfterFailure || c.refers == nil || c.xfer != nil ||
+		c.bl == nil || req.CallID().Value() != c.bID {
+		c.mu.Unlock()
+		return false
+	}
+	x := &transfer{number: r.number, by: c.legBExt, dlg: c.bl, id: c.bID, sess: c.sessB,
+		route: transferRoute{code: r.code, reason: r.reason}, gone: make(chan struct{}), notes: make(chan frag, 2)}
+	x.left()
+	c.refusal = refusal{}
+	c.xfer = x
+	c.refers <- x // room for it: c.xfer was nil
+	c.mu.Unlock()
+	if x.dlg.ReadBye(req, tx) != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+	}
+	return true
 }
 
 // sameDialog reports whether an in-dialog request came from the phone of

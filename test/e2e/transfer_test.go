@@ -55,14 +55,14 @@ type transferDesk struct {
 	ext, port string
 }
 
-// startTransferDesk starts the appliance and the customer's and ann's
-// phones, logs ann in and has the customer call support (700) until ann's
-// phone answered.
-func startTransferDesk(t *testing.T) *transferDesk {
+// startTransferDesk starts the appliance with transferYAML and extra
+// configuration, and the customer's and ann's phones, logs ann in and has
+// the customer call support (700) until ann's phone answered.
+func startTransferDesk(t *testing.T, extra ...string) *transferDesk {
 	t.Helper()
 	peertest.Binary(t, "baresip")
 	data := t.TempDir()
-	importConfig(t, data, transferYAML)
+	importConfig(t, data, transferYAML+strings.Join(extra, ""))
 	srv := startServer(t, nil, binPath, data)
 	d := &transferDesk{srv: srv, data: data, port: fmt.Sprint(srv.sipPort)}
 	d.customer = peertest.StartBaresip(t, "612345", "customer-pass1", srv.sipPort, 440)
@@ -315,4 +315,57 @@ func TestTransferWhileSupervised(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	d.hangUp(t, bob)
 	d.customerHeard(t, 1500, 440)
+}
+
+// TestTransferOutThroughTrunk: the transferor's outbound permissions
+// apply. Ann (national class) transfers the customer to an international
+// number: the REFER is refused 403 and baresip hangs up, which leaves the
+// customer to the appliance: back into support, where ann answers again.
+// Then she transfers it to a national number: the provider's trunk is
+// dialled (its 407 answered) and the customer is connected to it until
+// it hangs up; the CDRs follow.
+func TestTransferOutThroughTrunk(t *testing.T) {
+	peertest.Binary(t, "sipp")
+	port := freeUDPPort(t)
+	d := startTransferDesk(t, fmt.Sprintf(`trunks:
+  - {name: main, type: peer, host: "%s:%d", username: u, password: p}
+routes:
+  outbound:
+    - {pattern: "01XXXXXXXX", trunks: [main]}
+    - {pattern: "00.", trunks: [main]}
+`, providerIP, port))
+	var first any
+	d.ann.WaitFor("ann's call", time.Second, func(e map[string]any) bool {
+		first = e["id"]
+		return peertest.EventType("CALL_ESTABLISHED")(e)
+	})
+	d.ann.Command("transfer", d.uri("0044201234567"))
+	d.ann.WaitFor("the refused transfer", 15*time.Second, func(e map[string]any) bool {
+		return peertest.EventType("TRANSFER_FAILED")(e) && strings.HasPrefix(fmt.Sprint(e["param"]), "403")
+	})
+	d.ann.WaitFor("ann answering the customer again", 15*time.Second, func(e map[string]any) bool {
+		return peertest.EventType("CALL_ESTABLISHED")(e) && e["id"] != first
+	})
+
+	provider := providerUAS(t, "trunk_provider_answer.xml", port, 1)
+	d.ann.Command("transfer", d.uri("0123456789"))
+	d.ann.WaitFor("ann's phone hanging up after the transfer", 15*time.Second, func(e map[string]any) bool {
+		return peertest.EventType("CALL_CLOSED")(e) && e["id"] != first
+	})
+	recs := transferCDRs(t, d.srv, d.data, 2)
+	if r := recs[0]; r["transferred_to"] != "0044201234567" || !strings.Contains(r["hangup_cause"], "failed: 403 Forbidden") {
+		t.Errorf("first CDR: transferred to %q cause %q, want the refused international number", r["transferred_to"], r["hangup_cause"])
+	}
+	d.customer.Command("hangup", "")
+	if err := provider(); err != nil {
+		t.Fatalf("provider: %v\nserver:\n%s", err, d.srv.output())
+	}
+	recs = transferCDRs(t, d.srv, d.data, 3)
+	if r := recs[1]; r["queue"] != "support" || r["callee"] != "2001" || r["transferred_to"] != "0123456789" {
+		t.Errorf("second CDR: queue %q callee %q transferred to %q, want ann again in support, transferred out", r["queue"], r["callee"], r["transferred_to"])
+	}
+	if r := recs[2]; r["callee"] != "0123456789" || r["transferred_from"] != recs[1]["id"] || r["disposition"] != "answered" || r["hangup_cause"] != "caller hung up" {
+		t.Errorf("third CDR: callee %q from %q disposition %q cause %q, want the trunk call from %s", r["callee"], r["transferred_from"],
+			r["disposition"], r["hangup_cause"], recs[1]["id"])
+	}
 }
