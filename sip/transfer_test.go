@@ -111,12 +111,30 @@ func (tc *transferCall) saidGoodbye(t *testing.T, callID, number, status string)
 	}
 }
 
+// callerRefers sends a REFER to number from the caller (CSeq 3 of its
+// dialog) and checks it is accepted.
+func (tc *transferCall) callerRefers(t *testing.T, number string) {
+	t.Helper()
+	refer := strings.Replace(tc.caller.inDialog("REFER", tc.ok, 3, ""), "Content-Length: 0",
+		"Refer-To: <sip:"+number+"@"+tc.s.Addr().String()+">\r\nContent-Length: 0", 1)
+	if got := tc.caller.expect(refer); status(got) != "202 Accepted" {
+		t.Fatalf("REFER answered:\n%s", got)
+	}
+}
+
 // notified waits for the callee's NOTIFY, answers it and returns its
 // sipfrag status code.
 func (tc *transferCall) notified(t *testing.T) int {
 	t.Helper()
-	n := tc.callee.next("NOTIFY")
-	tc.callee.send(okTo(n))
+	return notifiedAt(t, tc.callee)
+}
+
+// notifiedAt waits for a NOTIFY at p, answers it and returns its sipfrag
+// status code.
+func notifiedAt(t *testing.T, p *peer) int {
+	t.Helper()
+	n := p.next("NOTIFY")
+	p.send(okTo(n))
 	if header(n, "Event") != "refer" || !strings.HasPrefix(header(n, "Content-Type"), "message/sipfrag") {
 		t.Fatalf("NOTIFY without Event: refer and a sipfrag:\n%s", n)
 	}
@@ -258,9 +276,9 @@ func TestReferRefusals(t *testing.T) {
 			t.Errorf("%s: answered %q, want %s", c.name, got, c.want)
 		}
 	}
-	callerRefer := strings.Replace(tc.caller.inDialog("REFER", tc.ok, 3, ""), "Content-Length: 0", "Refer-To: <sip:1003@"+srv+">\r\nContent-Length: 0", 1)
+	callerRefer := strings.Replace(tc.caller.inDialog("REFER", tc.ok, 3, ""), "Content-Length: 0", "Refer-To: <sip:1003@"+srv+"?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>\r\nContent-Length: 0", 1)
 	if got := status(tc.caller.expect(callerRefer)); !strings.HasPrefix(got, "501") {
-		t.Errorf("REFER from the caller's leg answered %q, want 501", got)
+		t.Errorf("attended transfer from the caller's leg answered %q, want 501", got)
 	}
 
 	// A second REFER while the first rings its target: 491.
@@ -371,4 +389,61 @@ func TestHangUpAfterRefusedRefer(t *testing.T) {
 	}
 	tc.hangUp(t)
 	tc.saidGoodbye(t, "xfer-refused-leave", "*46", "403 Forbidden")
+}
+
+// TestCallerTransfersCallee: the calling extension transfers the called
+// party: 1001, having called 1002, sends REFER to 1003; 1002 hears music
+// while 1003 rings, then the two are bridged (1002's BYE reaches 1003),
+// 1001's leg ends, and the CDRs follow: 1001→1002 transferred by 1001 to
+// 1003, then 1002→1003 linked to it.
+func TestCallerTransfersCallee(t *testing.T) {
+	tc := newTransferCall(t, "xfer-by-caller")
+	tc.callerRefers(t, "1003")
+	if code := notifiedAt(t, tc.caller); code != 100 {
+		t.Fatalf("first NOTIFY %d", code)
+	}
+	inv := tc.target.next("INVITE")
+	if !strings.Contains(header(inv, "From"), "sip:1002@") {
+		t.Errorf("the target sees %q, want the transferee 1002", header(inv, "From"))
+	}
+	tc.target.send(tc.target.answer(inv, "sendrecv"))
+	tc.target.next("ACK")
+	if code := notifiedAt(t, tc.caller); code != 200 {
+		t.Fatalf("final NOTIFY %d, want 200", code)
+	}
+	if got := status(tc.caller.expect(tc.caller.inDialog("BYE", tc.ok, 4, ""))); got != "200 OK" {
+		t.Fatalf("transferor's BYE answered %q", got)
+	}
+	tc.hangUp(t)
+	bye := tc.target.next("BYE")
+	tc.target.send(okTo(bye))
+	recs := cdrsOf(t, tc.s, "xfer-by-caller", 2)
+	if r := recs[0]; r.Caller != "1001" || r.Callee != "1002" || r.TransferredBy != "1001" || r.TransferredTo != "1003" {
+		t.Errorf("first CDR %+v", r)
+	}
+	if r := recs[1]; r.Caller != "1002" || r.Callee != "1003" || r.TransferredFrom != recs[0].ID || r.HangupCause != "hung up" {
+		t.Errorf("second CDR %+v", r)
+	}
+}
+
+// TestCallerTransferFailsThenCallerLeaves: the caller's transfer of the
+// called party to a missing number fails (NOTIFY 404) and the caller
+// hangs up: the called party hears goodbye and is hung up, not dropped
+// silently.
+func TestCallerTransferFailsThenCallerLeaves(t *testing.T) {
+	tc := newTransferCall(t, "xfer-by-caller-fails")
+	tc.callerRefers(t, "1999")
+	notifiedAt(t, tc.caller)
+	if code := notifiedAt(t, tc.caller); code != 404 {
+		t.Fatalf("final NOTIFY %d, want 404", code)
+	}
+	if got := status(tc.caller.expect(tc.caller.inDialog("BYE", tc.ok, 4, ""))); got != "200 OK" {
+		t.Fatalf("caller's BYE answered %q", got)
+	}
+	bye := tc.callee.next("BYE")
+	tc.callee.send(okTo(bye))
+	recs := cdrsOf(t, tc.s, "xfer-by-caller-fails", 2)
+	if !strings.Contains(recs[0].HangupCause, "failed: 404 Not Found") || recs[1].Caller != "1002" || recs[1].HangupCause != "failed transfer ended" {
+		t.Errorf("CDRs %+v", recs)
+	}
 }

@@ -412,6 +412,13 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 			return
 		case x := <-w.refers:
 			r.stop()
+			if x.fromA {
+				if c.transferB(w, x) {
+					return
+				}
+				r = startRelay(c.sessA, c.sessB)
+				continue
+			}
 			var cause string
 			if next, cause = c.transferBridged(w, x); cause != "" {
 				c.hungUp(cause)
@@ -419,6 +426,11 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 			}
 		case <-w.gone:
 			r.stop()
+			if x := w.failed; x.fromA {
+				w.failed, w.gone, w.grace = nil, nil, nil
+				c.goodbyeB(x, x.failure)
+				return
+			}
 			next = w.left()
 		case <-w.grace:
 			w.expired()
@@ -572,6 +584,9 @@ func (c *call) acceptA(req *sip.Request, tx sip.ServerTransaction) (*media.Descr
 // the call is gone.
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 	if !c.legOf(req) && (c.transferorBye(req, tx) || c.byeAfterRefusal(req, tx)) {
+		return
+	}
+	if c.legOf(req) && c.callerLeft(req, tx) {
 		return
 	}
 	if c.legOf(req) {

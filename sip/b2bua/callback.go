@@ -108,19 +108,7 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 	cc := &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, hangup: make(chan string, 2)}
 	b.addCallbackLeg(cc, agent)
 	defer b.untrackCallback(cc)
-	byeAll := func() {
-		cc.mu.Lock()
-		legs := make([]*sipgo.DialogClientSession, 0, len(cc.legs))
-		for _, l := range cc.legs {
-			legs = append(legs, l)
-		}
-		cc.mu.Unlock()
-		for _, l := range legs {
-			bctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-			_ = l.Bye(bctx)
-			cancel()
-		}
-	}
+	byeAll := func() { b.byeLegs(cc) }
 	if err := agent.Ack(context.Background()); err != nil {
 		b.log.Warn("b2bua: ACK to the agent failed", "extension", cb.Extension, "err", err)
 	}
@@ -280,6 +268,21 @@ func (b *B2BUA) dialCustomer(ctx context.Context, cb Callback, offer []byte) (*s
 	}
 	guarded.Answered()
 	return won, 200, guarded.End
+}
+
+// byeLegs hangs up the legs of cc still up.
+func (b *B2BUA) byeLegs(cc *callbackCall) {
+	cc.mu.Lock()
+	legs := make([]*sipgo.DialogClientSession, 0, len(cc.legs))
+	for _, l := range cc.legs {
+		legs = append(legs, l)
+	}
+	cc.mu.Unlock()
+	for _, l := range legs {
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		_ = l.Bye(ctx)
+		cancel()
+	}
 }
 
 func (b *B2BUA) addCallbackLeg(cc *callbackCall, d *sipgo.DialogClientSession) {

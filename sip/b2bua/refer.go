@@ -51,8 +51,8 @@ import (
 //
 // A REFER outside a dialog is answered 403; in a dialog the appliance
 // does not know, or with a Replaces naming none of the transferor's
-// calls, 481; from the caller's leg (the transfer of the called party),
-// with a Replaces naming a consultation call to a trunk, 501; from a
+// calls, 481; with a Replaces naming a consultation call to a trunk, 501
+// (the caller's leg transferring the called party: see transfera.go); from a
 // trunk, with a target the extension may not dial or a feature code, or
 // with a Replaces naming someone else's call, 403; with no or a malformed
 // Refer-To, 400; while a transfer runs or the call is not bridged, 491.
@@ -75,6 +75,10 @@ type transfer struct {
 	// failure is the status of a transfer that failed while the
 	// transferor stayed ("" otherwise).
 	failure string
+	// fromA: the transferor is leg A (the caller, see transfera.go); dlg
+	// and id are then unset, and sess is leg A's session once the
+	// transfer took effect.
+	fromA bool
 	// notes are the statuses to NOTIFY, in order, the final one last
 	// (see report and notifier).
 	notes  chan frag
@@ -230,7 +234,7 @@ func (c *call) hand(x *transfer) {
 // refusing it.
 func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
 	if c.legOf(req) {
-		return nil, 501, "Not Implemented"
+		return c.checkReferA(req)
 	}
 	c.mu.Lock()
 	bl, bID, by, sess := c.bl, c.bID, c.legBExt, c.sessB
@@ -241,18 +245,10 @@ func (c *call) checkRefer(req *sip.Request) (*transfer, int, string) {
 	if by == "" {
 		return nil, 403, "Forbidden"
 	}
-	var values []string
-	for _, name := range []string{"Refer-To", "r"} {
-		for _, h := range req.GetHeaders(name) {
-			values = append(values, h.Value())
-		}
-	}
-	t, err := xfer.ParseReferTo(values)
+	t, code, reason := referTarget(req)
 	switch {
-	case errors.Is(err, xfer.ErrUnsupported):
-		return c.refused(t.Number, 501, "Not Implemented")
-	case err != nil:
-		return c.refused(t.Number, 400, "Bad Refer-To")
+	case code != 0:
+		return c.refused(t.Number, code, reason)
 	case strings.HasPrefix(t.Number, "*"):
 		return c.refused(t.Number, 403, "Forbidden")
 	}
@@ -484,7 +480,11 @@ func (c *call) notifier(x *transfer) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-		res, err := x.dlg.Do(ctx, xfer.Notify(x.target, f.code, f.reason))
+		do := c.a.Do
+		if !x.fromA {
+			do = x.dlg.Do
+		}
+		res, err := do(ctx, xfer.Notify(x.target, f.code, f.reason))
 		cancel()
 		switch {
 		case err != nil:
@@ -526,12 +526,7 @@ func (c *call) transferorBye(req *sip.Request, tx sip.ServerTransaction) bool {
 func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	b := c.b
 	c.notify(x, 100, "Trying")
-	musicCtx, stopMusic := context.WithCancel(ctx)
-	music := make(chan struct{})
-	go func() {
-		defer close(music)
-		_, _ = c.sessA.Play(musicCtx, ringback, media.PlayOptions{Loop: true})
-	}()
+	stopMusic := onHold(ctx, c.sessA)
 	var leg *AgentLeg
 	release := func() {}
 	code, reason := 200, "OK"
@@ -542,12 +537,9 @@ func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	case x.route.replaces != nil:
 		leg, code, reason = c.takeLeg(ctx, x.route.replaces)
 	default:
-		ringCtx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
-		leg, release, code, reason = c.ringTarget(ringCtx, x)
-		cancel()
+		leg, release, code, reason = c.ringFor(ctx, x, c.sessA.Remote(), c.cdr.Caller)
 	}
 	stopMusic()
-	<-music
 	if ctx.Err() != nil {
 		if leg != nil {
 			leg.Hangup()
@@ -578,49 +570,51 @@ func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	return c.fallback(x, status)
 }
 
-// ringTarget calls a transfer's target for leg A: an extension's phones,
-// or the phone network through the transferor's route. It returns the
-// answered leg and what releases its toll-fraud hold, or the status to
-// report.
-func (c *call) ringTarget(ctx context.Context, x *transfer) (*AgentLeg, func(), int, string) {
+// ringFor calls a transfer's target for the transferee, whose session
+// faces remote and whose number is from: an extension's phones, or the
+// phone network through the transferor's route, until an answer, a
+// refusal, the ring timeout or ctx's end. It returns the answered leg
+// and what releases its toll-fraud hold, or the status to report.
+func (c *call) ringFor(ctx context.Context, x *transfer, remote *media.Description, from string) (*AgentLeg, func(), int, string) {
 	b := c.b
 	none := func() {}
-	if !x.route.trunk {
-		if !b.deps.Extension(x.number) {
-			return nil, none, 404, "Not Found"
-		}
-		in := &InboundCall{From: c.cdr.Caller, c: c}
-		leg, err := in.Ring(ctx, x.number, c.cdr.Caller, map[string]string{"Transferred-By": x.by})
-		var re *RingError
-		switch {
-		case err == nil:
-			return leg, none, 200, "OK"
-		case errors.Is(err, ErrNotRegistered):
-			return nil, none, 480, "Temporarily Unavailable"
-		case errors.As(err, &re) && re.Status >= 300:
-			return nil, none, re.Status, re.Reason
-		case errors.As(err, &re):
-			return nil, none, 408, "Request Timeout"
-		}
-		b.log.Warn("b2bua: ringing a transfer's target", "call_id", c.aID, "to", x.number, "err", err)
-		return nil, none, 500, "Server Internal Error"
+	switch {
+	case x.route.code != 0:
+		return nil, none, x.route.code, x.route.reason
+	case !x.route.trunk && !b.deps.Extension(x.number):
+		return nil, none, 404, "Not Found"
 	}
 	sess, err := b.deps.Media.NewSession()
 	if err != nil {
 		return nil, none, 503, "Service Unavailable"
 	}
-	offer, err := sess.Offer(b.cfg.Advertise, c.sessA.Remote())
+	offer, err := sess.Offer(b.cfg.Advertise, remote)
 	if err != nil {
 		sess.Close()
 		return nil, none, 488, "Not Acceptable Here"
 	}
-	dlg, status, release := b.dialCustomer(ctx, Callback{Extension: x.by, Number: x.number, Display: c.cdr.Caller}, offer)
+	ringCtx, stop := context.WithTimeout(ctx, b.cfg.RingTimeout)
+	defer stop()
+	var dlg *sipgo.DialogClientSession
+	release := none
+	code := 0
+	if x.route.trunk {
+		dlg, code, release = b.dialCustomer(ringCtx, Callback{Extension: x.by, Number: x.number, Display: from}, offer)
+	} else if bindings := b.deps.Locate(x.number); len(bindings) == 0 {
+		code = 480
+	} else {
+		var res *sip.Response
+		dlg, res = b.forkTo(ringCtx, bindings, x.number, from, from, offer, infoHeaders(map[string]string{"Transferred-By": x.by})...)
+		if dlg == nil && res != nil {
+			code = res.StatusCode
+		}
+	}
 	if dlg == nil {
 		sess.Close()
-		if status < 300 {
+		if code < 300 {
 			return nil, none, 408, "Request Timeout"
 		}
-		return nil, none, status, reasonOf(status)
+		return nil, none, code, reasonOf(code)
 	}
 	leg := &AgentLeg{c: c, dlg: dlg, sess: sess, extension: x.number}
 	if err := dlg.Ack(context.Background()); err != nil {
@@ -661,19 +655,34 @@ func (c *call) fallback(x *transfer, status string) *continuation {
 // names the transfer, a new one goes on, and the transferor's leg is hung
 // up unless its BYE comes within byeTimeout.
 func (c *call) handOver(x *transfer, cause string) {
-	b := c.b
-	now := time.Now()
 	sa, sb := c.sessA.Stats(), x.sess.Stats()
 	c.mu.Lock()
 	if c.bl == x.dlg {
 		c.bl, c.bID, c.sessB, c.legBExt = nil, "", nil, ""
 	}
+	caller := c.cdr.Caller
+	c.mu.Unlock()
+	c.splitCDR(x, cause, sa, sb, sa, caller, x.number)
+	c.linger(x, func(ctx context.Context) error { return x.dlg.Bye(ctx) }, func() {
+		x.sess.Close()
+		c.b.untrack(x.id)
+	})
+}
+
+// splitCDR ends the call's CDR with cause, naming transfer x, with the
+// statistics of leg A's session (sa, counted from c.baseA) and leg B's
+// (sb); a new CDR from caller to callee goes on, linked to it, its leg A
+// counted from base.
+func (c *call) splitCDR(x *transfer, cause string, sa, sb, base media.Stats, caller, callee string) {
+	b := c.b
+	now := time.Now()
+	c.mu.Lock()
 	done := c.cdr
 	done.EndedAt, done.HangupCause, done.TransferredTo, done.TransferredBy = now, cause, x.number, x.by
 	done.PacketsAToB, done.LostA, done.JitterA, done.Codec = sa.PacketsIn-c.baseA.PacketsIn, sa.Lost-c.baseA.Lost, sa.Jitter, sa.Codec
 	done.PacketsBToA, done.LostB, done.JitterB = sb.PacketsIn, sb.Lost, sb.Jitter
-	c.baseA = sa
-	c.cdr = store.CDR{CallID: done.CallID, Caller: done.Caller, Callee: x.number, StartedAt: now, AnsweredAt: now,
+	c.baseA = base
+	c.cdr = store.CDR{CallID: done.CallID, Caller: caller, Callee: callee, StartedAt: now, AnsweredAt: now,
 		Disposition: Answered, SIPStatus: 200, Trunk: done.Trunk, TrunkNumber: done.TrunkNumber,
 		TransferredBy: x.by, TransferredFrom: done.ID}
 	next := c.cdr
@@ -688,7 +697,13 @@ func (c *call) handOver(x *transfer, cause string) {
 	c.mu.Lock()
 	c.cdr.ID = id
 	c.mu.Unlock()
+}
 
+// linger waits up to byeTimeout for the transferor's BYE once its
+// transfer took effect, hangs its leg up with bye if none came, then
+// releases the leg with cleanup.
+func (c *call) linger(x *transfer, bye func(context.Context) error, cleanup func()) {
+	b := c.b
 	b.calls.Add(1)
 	go func() {
 		defer b.calls.Done()
@@ -701,14 +716,13 @@ func (c *call) handOver(x *transfer, cause string) {
 		}
 		if x.present() {
 			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-			if err := x.dlg.Bye(ctx); err != nil {
+			if err := bye(ctx); err != nil {
 				b.log.Debug("b2bua: BYE to a transferor", "by", x.by, "err", err)
 			}
 			cancel()
 			x.left()
 		}
-		x.sess.Close()
-		b.untrack(x.id)
+		cleanup()
 		c.endTransfer(x)
 	}()
 }
@@ -717,7 +731,37 @@ func (c *call) handOver(x *transfer, cause string) {
 // connect, which reads c.hangup: a hang-up read while the transfer runs
 // is returned as cause (the transfer abandoned).
 func (c *call) transferBridged(w *referWatch, x *transfer) (next *continuation, cause string) {
+	ctx, stop := c.untilHangup()
+	next = w.run(ctx, x)
+	if cause = stop(); cause != "" && next != nil {
+		next.abandon()
+		next = nil
+	}
+	return next, cause
+}
+
+// onHold plays music to a transferee while its transfer's target rings;
+// stop ends it and waits.
+func onHold(ctx context.Context, sess *media.Session) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = sess.Play(ctx, ringback, media.PlayOptions{Loop: true})
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// untilHangup returns a context that ends when a hang-up cause is read
+// from c.hangup or the appliance stops, for a transfer run by connect
+// (which reads c.hangup otherwise); stop ends the watch and returns the
+// cause read, if any.
+func (c *call) untilHangup() (ctx context.Context, stop func() string) {
 	ctx, cancel := context.WithCancel(context.Background())
+	var cause string
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -730,14 +774,11 @@ func (c *call) transferBridged(w *referWatch, x *transfer) (next *continuation, 
 		case <-ctx.Done():
 		}
 	}()
-	next = w.run(ctx, x)
-	cancel()
-	<-done
-	if cause != "" && next != nil {
-		next.abandon()
-		next = nil
+	return ctx, func() string {
+		cancel()
+		<-done
+		return cause
 	}
-	return next, cause
 }
 
 // setNext keeps what runs leg A once the bridge that was transferred

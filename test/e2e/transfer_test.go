@@ -369,3 +369,50 @@ routes:
 			r["disposition"], r["hangup_cause"], recs[1]["id"])
 	}
 }
+
+// TestCallerTransfersCalledParty: ann calls the customer from her desk
+// phone and, once it answered, transfers it to bob (her phone placed the
+// call: the REFER comes on the calling leg); bob answers and hears the
+// customer, who hears him, ann's phone hangs up, and the CDRs follow.
+func TestCallerTransfersCalledParty(t *testing.T) {
+	peertest.Binary(t, "baresip")
+	data := t.TempDir()
+	importConfig(t, data, transferYAML)
+	srv := startServer(t, nil, binPath, data)
+	d := &transferDesk{srv: srv, data: data, port: fmt.Sprint(srv.sipPort)}
+	d.customer = d.phone(t, "612345", "customer-pass1", 440)
+	d.ann = d.phone(t, "2001", "agent-pass1", 1000)
+	bob := d.phone(t, "2002", "agent-pass2", 1500)
+	d.ann.Command("dial", d.uri("612345"))
+	d.customer.WaitFor("the customer answering ann", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	d.ann.WaitFor("ann's call established", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	d.ann.Command("transfer", d.uri("2002"))
+	bob.WaitFor("bob answering the transferred call", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
+	d.ann.WaitFor("ann's phone hanging up after the transfer", 15*time.Second, peertest.EventType("CALL_CLOSED"))
+	time.Sleep(3 * time.Second)
+	d.hangUp(t, bob)
+
+	d.customerHeard(t, 1500, 440)
+	heardBob := bob.Heard()
+	checkHeardTone(t, srv, "bob", heardBob[min(4000, len(heardBob)):], 440, 1500)
+	var recs []map[string]string
+	deadline := time.Now().Add(15 * time.Second)
+	for len(recs) < 2 {
+		recs = recs[:0]
+		for _, r := range cdrs(t, data) {
+			if r["ended_at"] != "" {
+				recs = append([]map[string]string{r}, recs...)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("closed CDRs %v, want 2\nserver:\n%s", recs, srv.output())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if r := recs[0]; r["caller"] != "2001" || r["callee"] != "612345" || r["transferred_by"] != "2001" || r["transferred_to"] != "2002" {
+		t.Errorf("ann's CDR: %s → %s transferred by %q to %q", r["caller"], r["callee"], r["transferred_by"], r["transferred_to"])
+	}
+	if r := recs[1]; r["caller"] != "612345" || r["callee"] != "2002" || r["transferred_from"] != recs[0]["id"] {
+		t.Errorf("the transferred call's CDR: %s → %s from %q, want 612345 → 2002 from %s", r["caller"], r["callee"], r["transferred_from"], recs[0]["id"])
+	}
+}
