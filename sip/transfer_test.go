@@ -183,8 +183,8 @@ func TestBlindTransfer(t *testing.T) {
 	tc.accepted(t, "1003")
 	inv := tc.target.next("INVITE")
 	anchored(t, tc.s, inv)
-	if !strings.Contains(header(inv, "From"), "sip:1001@") {
-		t.Errorf("the target sees %q, want the transferee 1001", header(inv, "From"))
+	if !strings.Contains(header(inv, "From"), "sip:1001@") || !strings.HasPrefix(header(inv, "Referred-By"), "<sip:1002@") {
+		t.Errorf("the target sees %q referred by %q, want the transferee 1001 referred by 1002", header(inv, "From"), header(inv, "Referred-By"))
 	}
 	tc.target.send(tc.target.answer(inv, "sendrecv"))
 	tc.target.next("ACK")

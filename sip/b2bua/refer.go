@@ -43,8 +43,8 @@ import (
 //     it. If the transferor already hung up, or hangs up within
 //     graceAfterFailure of the failure (baresip 1.0 does so), the caller
 //     goes back into the queue it came from (c.cdr.Queue), or else hears
-//     goodbye (the built-in prompt of prompts.DefaultLanguage) and is
-//     hung up; the CDR's hang-up cause says the transfer failed.
+//     goodbye (see goodbye) and is hung up; the CDR's hang-up cause says
+//     the transfer failed.
 //
 // Attended transfer (a Refer-To with Replaces naming the transferor's
 // consultation call) is described in attended.go.
@@ -604,7 +604,9 @@ func (c *call) ringFor(ctx context.Context, x *transfer, remote *media.Descripti
 		code = 480
 	} else {
 		var res *sip.Response
-		dlg, res = b.forkTo(ringCtx, bindings, x.number, from, from, offer, infoHeaders(map[string]string{"Transferred-By": x.by})...)
+		// RFC 3892: the target's phone learns who referred the call.
+		referredBy := sip.NewHeader("Referred-By", "<sip:"+x.by+"@"+b.cfg.Advertise.String()+">")
+		dlg, res = b.forkTo(ringCtx, bindings, x.number, from, from, offer, referredBy)
 		if dlg == nil && res != nil {
 			code = res.StatusCode
 		}
@@ -643,11 +645,27 @@ func (c *call) fallback(x *transfer, status string) *continuation {
 		}}
 	}
 	return &continuation{what: "failed transfer", result: res, abandon: func() {}, run: func(ctx context.Context, in *InboundCall) error {
-		if audio, err := prompts.Get(prompts.DefaultLanguage, prompts.Goodbye); err == nil {
-			_, _ = in.Media.Play(ctx, audio, media.PlayOptions{})
-		}
+		c.b.goodbye(ctx, in.Media)
 		return res
 	}}
+}
+
+// Farewell is what Destinations may also do: say goodbye on a session in
+// the appliance's language (uploaded prompts first).
+type Farewell interface {
+	Goodbye(ctx context.Context, sess *media.Session)
+}
+
+// goodbye plays the goodbye prompt to sess: Destinations' when it says
+// farewells, else the built-in one of prompts.DefaultLanguage.
+func (b *B2BUA) goodbye(ctx context.Context, sess *media.Session) {
+	if f, ok := b.deps.Destinations.(Farewell); ok {
+		f.Goodbye(ctx, sess)
+		return
+	}
+	if audio, err := prompts.Get(prompts.DefaultLanguage, prompts.Goodbye); err == nil {
+		_, _ = sess.Play(ctx, audio, media.PlayOptions{})
+	}
 }
 
 // handOver takes leg B off the call once a transfer took effect (or

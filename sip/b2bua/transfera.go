@@ -10,8 +10,6 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
-	"github.com/switchboard-cc/switchboard/media"
-	"github.com/switchboard-cc/switchboard/media/prompts"
 	xfer "github.com/switchboard-cc/switchboard/sip/transfer"
 )
 
@@ -204,11 +202,9 @@ func (c *call) bridgeToTarget(cc *callbackCall, leg *AgentLeg) {
 func (c *call) goodbyeB(x *transfer, status string) {
 	c.b.log.Info("b2bua: transfer failed after the caller left", "call_id", c.aID, "by", x.by, "to", x.number, "status", status)
 	c.handOverA(x, "transfer by "+x.by+" to "+x.number+" failed: "+status, "")
-	if audio, err := prompts.Get(prompts.DefaultLanguage, prompts.Goodbye); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-		_, _ = c.sessA.Play(ctx, audio, media.PlayOptions{})
-		cancel()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	c.b.goodbye(ctx, c.sessA)
+	cancel()
 	c.cdr.HangupCause = "failed transfer ended"
 	c.byeB("transfer failed")
 }

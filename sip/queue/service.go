@@ -76,6 +76,7 @@ var (
 	_ b2bua.Local        = (*Service)(nil)
 	_ acd.Handler        = (*Service)(nil)
 	_ acd.Prober         = (*Service)(nil)
+	_ b2bua.Farewell     = (*Service)(nil)
 )
 
 // New returns a Service; register it with cfg.ACD.Handle(acd.Voice, s).
@@ -341,6 +342,13 @@ func (s *Service) announce(ctx context.Context, sess *media.Session, id, callbac
 	}
 	d, _ := sess.Play(ctx, audio, media.PlayOptions{BargeIn: callbackDigit != ""})
 	return string(d.Key)
+}
+
+// Goodbye says goodbye on sess in the settings language (an uploaded
+// prompt first): the B2BUA's farewell to a caller whose transfer failed
+// with nowhere to go back to.
+func (s *Service) Goodbye(ctx context.Context, sess *media.Session) {
+	s.play(ctx, sess, s.language(ctx), prompts.Goodbye)
 }
 
 // play plays a prompt in lang to the end (or until ctx ends), logging a
