@@ -26,16 +26,20 @@ type cdrQuery struct {
 	Disposition string
 	Queue       string
 	From, To    string
+	// Transferred keeps the records either end of a call transfer.
+	Transferred bool
 }
 
 func cdrQueryFrom(r *http.Request) cdrQuery {
 	q := r.URL.Query()
+	transferred, _ := strconv.ParseBool(q.Get("transferred"))
 	return cdrQuery{
 		Number:      strings.TrimSpace(q.Get("number")),
 		Disposition: strings.TrimSpace(q.Get("disposition")),
 		Queue:       strings.TrimSpace(q.Get("queue")),
 		From:        q.Get("from"),
 		To:          q.Get("to"),
+		Transferred: transferred,
 	}
 }
 
@@ -92,12 +96,20 @@ type cdrView struct {
 	// Recording is true when GET /api/v1/cdrs/{id}/recording has the call's
 	// WAV.
 	Recording bool `json:"recording"`
+	// TransferredBy is the extension that transferred the call, on the
+	// record the transfer ended (with TransferredTo, the number it was
+	// transferred to) and on the one that continued it (with
+	// TransferredFrom, the id of the record before).
+	TransferredBy   string `json:"transferred_by,omitempty"`
+	TransferredTo   string `json:"transferred_to,omitempty"`
+	TransferredFrom int64  `json:"transferred_from,omitempty"`
 }
 
 func toCDRView(c store.CDR, loc *time.Location) cdrView {
 	v := cdrView{ID: c.ID, CallID: c.CallID, Caller: c.Caller, Callee: c.Callee, StartedAt: c.StartedAt.In(loc),
 		Disposition: c.Disposition, HangupCause: c.HangupCause, SIPStatus: c.SIPStatus,
-		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec, Queue: c.Queue, Recording: c.Recording != ""}
+		TalkSeconds: int64(c.Duration() / time.Second), Codec: c.Codec, Queue: c.Queue, Recording: c.Recording != "",
+		TransferredBy: c.TransferredBy, TransferredTo: c.TransferredTo, TransferredFrom: c.TransferredFrom}
 	if !c.AnsweredAt.IsZero() {
 		v.AnsweredAt = c.AnsweredAt.In(loc)
 	}
@@ -161,10 +173,13 @@ func summarize(cdrs []store.CDR) cdrSummary {
 // cdrReport is the data of the CDR page.
 type cdrReport struct {
 	Query   cdrQuery
-	Rows    []cdrView
+	Rows    []cdrRow
 	Summary cdrSummary
 	CSV     string
 	Limited bool
+	// Capped is true when a search for transferred calls looked through
+	// only the newest maxCDRRows records matching the other fields.
+	Capped bool
 }
 
 const cdrPageRows = 500
@@ -177,26 +192,25 @@ func (s *Server) cdrPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "cdrs", pageData{Title: "Calls", Nav: "cdrs", Error: err.Error(), Data: cdrReport{Query: q}})
 		return
 	}
-	cdrs, err := s.st.ListCDRs(r.Context(), f)
+	cdrs, capped, err := s.listCDRs(r.Context(), q, f)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	rep := cdrReport{Query: q, Summary: summarize(cdrs), CSV: "/api/v1/cdrs.csv?" + r.URL.RawQuery, Limited: len(cdrs) > cdrPageRows}
-	for _, c := range cdrs[:min(len(cdrs), cdrPageRows)] {
-		rep.Rows = append(rep.Rows, toCDRView(c, loc))
-	}
+	rep := cdrReport{Query: q, Summary: summarize(cdrs), CSV: "/api/v1/cdrs.csv?" + r.URL.RawQuery, Limited: len(cdrs) > cdrPageRows, Capped: capped}
+	rep.Rows = cdrRows(cdrs[:min(len(cdrs), cdrPageRows)], loc)
 	s.render(w, r, http.StatusOK, "cdrs", pageData{Title: "Calls", Nav: "cdrs", Data: rep})
 }
 
 func (s *Server) apiCDRs(w http.ResponseWriter, r *http.Request) {
 	loc := s.location(r.Context())
-	f, err := cdrQueryFrom(r).filter(loc, maxCDRRows)
+	q := cdrQueryFrom(r)
+	f, err := q.filter(loc, maxCDRRows)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cdrs, err := s.st.ListCDRs(r.Context(), f)
+	cdrs, _, err := s.listCDRs(r.Context(), q, f)
 	if err != nil {
 		s.apiServerError(w, r, err)
 		return
@@ -210,12 +224,13 @@ func (s *Server) apiCDRs(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiCDRsCSV(w http.ResponseWriter, r *http.Request) {
 	loc := s.location(r.Context())
-	f, err := cdrQueryFrom(r).filter(loc, maxCDRRows)
+	q := cdrQueryFrom(r)
+	f, err := q.filter(loc, maxCDRRows)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cdrs, err := s.st.ListCDRs(r.Context(), f)
+	cdrs, _, err := s.listCDRs(r.Context(), q, f)
 	if err != nil {
 		s.apiServerError(w, r, err)
 		return
@@ -223,13 +238,15 @@ func (s *Server) apiCDRsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="calls.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "call_id", "caller", "callee", "started_at", "answered_at", "ended_at", "disposition", "hangup_cause", "sip_status", "talk_seconds", "codec", "queue"})
+	cw.Write([]string{"id", "call_id", "caller", "callee", "started_at", "answered_at", "ended_at", "disposition", "hangup_cause", "sip_status", "talk_seconds", "codec", "queue",
+		"transferred_by", "transferred_to", "transferred_from"})
 	for _, c := range cdrs {
 		v := toCDRView(c, loc)
 		cw.Write([]string{
 			strconv.FormatInt(v.ID, 10), csvCell(v.CallID), csvCell(v.Caller), csvCell(v.Callee),
 			csvTime(v.StartedAt), csvTime(v.AnsweredAt), csvTime(v.EndedAt),
 			csvCell(v.Disposition), csvCell(v.HangupCause), strconv.Itoa(v.SIPStatus), strconv.FormatInt(v.TalkSeconds, 10), csvCell(v.Codec), csvCell(v.Queue),
+			csvCell(v.TransferredBy), csvCell(v.TransferredTo), csvID(v.TransferredFrom),
 		})
 	}
 	cw.Flush()

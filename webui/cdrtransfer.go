@@ -1,0 +1,69 @@
+package webui
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/store"
+)
+
+// listCDRs runs a CDR search. A search for transferred calls keeps, of the
+// newest records matching f, those either end of a transfer; capped tells
+// that f's limit was reached before that, so older transfers may be
+// missing.
+func (s *Server) listCDRs(ctx context.Context, q cdrQuery, f store.CDRFilter) (cdrs []store.CDR, capped bool, err error) {
+	cdrs, err = s.st.ListCDRs(ctx, f)
+	if err != nil || !q.Transferred {
+		return cdrs, false, err
+	}
+	capped = len(cdrs) >= f.Limit
+	kept := cdrs[:0]
+	for _, c := range cdrs {
+		if c.TransferredTo != "" || c.TransferredFrom != 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept, capped, nil
+}
+
+// cdrRow is a CDR as a row of the CDR page.
+type cdrRow struct {
+	cdrView
+	// FromLink leads to the record this one continued (TransferredFrom):
+	// its row on the page, or else a search by this record's caller, who
+	// was a party to that record too, up to this record's day.
+	FromLink string
+}
+
+// cdrRows makes the page's rows of cdrs.
+func cdrRows(cdrs []store.CDR, loc *time.Location) []cdrRow {
+	shown := make(map[int64]bool, len(cdrs))
+	for _, c := range cdrs {
+		shown[c.ID] = true
+	}
+	rows := make([]cdrRow, 0, len(cdrs))
+	for _, c := range cdrs {
+		row := cdrRow{cdrView: toCDRView(c, loc)}
+		if from := c.TransferredFrom; from != 0 {
+			anchor := "#cdr-" + strconv.FormatInt(from, 10)
+			if shown[from] {
+				row.FromLink = anchor
+			} else {
+				q := url.Values{"number": {c.Caller}, "to": {row.StartedAt.Format(time.DateOnly)}}
+				row.FromLink = "/reports/cdrs?" + q.Encode() + anchor
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// csvID is a record id as a CSV cell, empty for none.
+func csvID(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
