@@ -1,32 +1,12 @@
 package webui
 
 import (
-	"context"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
-
-// listCDRs runs a CDR search. A search for transferred calls keeps, of the
-// newest records matching f, those either end of a transfer; capped tells
-// that f's limit was reached before that, so older transfers may be
-// missing.
-func (s *Server) listCDRs(ctx context.Context, q cdrQuery, f store.CDRFilter) (cdrs []store.CDR, capped bool, err error) {
-	cdrs, err = s.st.ListCDRs(ctx, f)
-	if err != nil || !q.Transferred {
-		return cdrs, false, err
-	}
-	capped = len(cdrs) >= f.Limit
-	kept := cdrs[:0]
-	for _, c := range cdrs {
-		if c.TransferredTo != "" || c.TransferredFrom != 0 {
-			kept = append(kept, c)
-		}
-	}
-	return kept, capped, nil
-}
 
 // cdrRow is a CDR as a row of the CDR page.
 type cdrRow struct {

@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -102,31 +101,6 @@ func TestCDRTransferFilter(t *testing.T) {
 			}
 			if checked := strings.Contains(page, `value="1" checked`); checked != tt.checked {
 				t.Errorf("checkbox checked %v, want %v", checked, tt.checked)
-			}
-		})
-	}
-}
-
-// TestCDRTransferCapped checks that a search for transferred calls says so
-// when the other fields matched more records than one search reads.
-func TestCDRTransferCapped(t *testing.T) {
-	f := newFixture(t, Config{})
-	day := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	addTransfer(t, f.st, day, "+3312", "1001", "1001", "2002")
-	addCDR(t, f.st, store.CDR{CallID: "plain", Caller: "+3399", Callee: "1003", StartedAt: day.Add(time.Hour), Disposition: "busy"})
-	ctx := context.Background()
-	for _, tt := range []struct {
-		name        string
-		limit, want int
-		capped      bool
-	}{
-		{"all read", 10, 2, false},
-		{"newest two read", 2, 1, true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			got, capped, err := f.s.listCDRs(ctx, cdrQuery{Transferred: true}, store.CDRFilter{Limit: tt.limit})
-			if err != nil || len(got) != tt.want || capped != tt.capped {
-				t.Fatalf("%d records, capped %v, %v; want %d, %v", len(got), capped, err, tt.want, tt.capped)
 			}
 		})
 	}

@@ -45,7 +45,7 @@ func cdrQueryFrom(r *http.Request) cdrQuery {
 
 // filter turns the query into a store filter; a bad date names its field.
 func (q cdrQuery) filter(loc *time.Location, limit int) (store.CDRFilter, error) {
-	f := store.CDRFilter{Number: q.Number, Disposition: q.Disposition, Queue: q.Queue, Limit: limit}
+	f := store.CDRFilter{Number: q.Number, Disposition: q.Disposition, Queue: q.Queue, Transferred: q.Transferred, Limit: limit}
 	if q.From != "" {
 		d, err := time.ParseInLocation(time.DateOnly, q.From, loc)
 		if err != nil {
@@ -177,9 +177,6 @@ type cdrReport struct {
 	Summary cdrSummary
 	CSV     string
 	Limited bool
-	// Capped is true when a search for transferred calls looked through
-	// only the newest maxCDRRows records matching the other fields.
-	Capped bool
 }
 
 const cdrPageRows = 500
@@ -192,12 +189,12 @@ func (s *Server) cdrPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "cdrs", pageData{Title: "Calls", Nav: "cdrs", Error: err.Error(), Data: cdrReport{Query: q}})
 		return
 	}
-	cdrs, capped, err := s.listCDRs(r.Context(), q, f)
+	cdrs, err := s.st.ListCDRs(r.Context(), f)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	rep := cdrReport{Query: q, Summary: summarize(cdrs), CSV: "/api/v1/cdrs.csv?" + r.URL.RawQuery, Limited: len(cdrs) > cdrPageRows, Capped: capped}
+	rep := cdrReport{Query: q, Summary: summarize(cdrs), CSV: "/api/v1/cdrs.csv?" + r.URL.RawQuery, Limited: len(cdrs) > cdrPageRows}
 	rep.Rows = cdrRows(cdrs[:min(len(cdrs), cdrPageRows)], loc)
 	s.render(w, r, http.StatusOK, "cdrs", pageData{Title: "Calls", Nav: "cdrs", Data: rep})
 }
@@ -210,7 +207,7 @@ func (s *Server) apiCDRs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cdrs, _, err := s.listCDRs(r.Context(), q, f)
+	cdrs, err := s.st.ListCDRs(r.Context(), f)
 	if err != nil {
 		s.apiServerError(w, r, err)
 		return
@@ -230,7 +227,7 @@ func (s *Server) apiCDRsCSV(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cdrs, _, err := s.listCDRs(r.Context(), q, f)
+	cdrs, err := s.st.ListCDRs(r.Context(), f)
 	if err != nil {
 		s.apiServerError(w, r, err)
 		return

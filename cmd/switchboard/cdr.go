@@ -23,6 +23,7 @@ func newCDRCmd(g *globals) *cobra.Command {
 		c.Flags().StringVar(&f.Number, "number", "", "only calls from or to this number")
 		c.Flags().StringVar(&f.Disposition, "disposition", "", "only this disposition (answered, busy, no-answer, cancelled, …)")
 		c.Flags().StringVar(&since, "since", "", "only calls started within this duration, e.g. 24h")
+		c.Flags().BoolVar(&f.Transferred, "transferred", false, "only the records either end of a call transfer")
 		c.Flags().IntVar(&f.Limit, "limit", 1000, "at most this many records, newest first")
 	}
 	load := func(cmd *cobra.Command) ([]store.CDR, error) {
@@ -81,7 +82,7 @@ func newCDRCmd(g *globals) *cobra.Command {
 					strconv.FormatFloat(c.Duration().Seconds(), 'f', 1, 64), c.Disposition, c.HangupCause, strconv.Itoa(c.SIPStatus),
 					strconv.FormatUint(c.PacketsAToB, 10), strconv.FormatUint(c.PacketsBToA, 10), strconv.FormatUint(c.LostA, 10), strconv.FormatUint(c.LostB, 10),
 					strconv.FormatFloat(float64(c.JitterA.Microseconds())/1000, 'f', 2, 64), strconv.FormatFloat(float64(c.JitterB.Microseconds())/1000, 'f', 2, 64), c.Codec, c.Trunk, c.TrunkNumber, c.Recording, c.Queue,
-					c.TransferredBy, c.TransferredTo, strconv.FormatInt(c.TransferredFrom, 10)})
+					c.TransferredBy, c.TransferredTo, idCell(c.TransferredFrom)})
 			}
 			w.Flush()
 			return w.Error()
@@ -98,4 +99,12 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// idCell is a record id as a CSV cell, empty for none (as the panel's CSV).
+func idCell(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }

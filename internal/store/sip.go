@@ -165,6 +165,9 @@ type CDRFilter struct {
 	Disposition string
 	Queue       string
 	From, To    time.Time
+	// Transferred keeps the records either end of a transfer: the one a
+	// transfer ended and the one that continued it.
+	Transferred bool
 	Limit       int // zero means 1000
 }
 
@@ -191,6 +194,9 @@ func (s *Store) ListCDRs(ctx context.Context, f CDRFilter) ([]CDR, error) {
 	if !f.To.IsZero() {
 		where = append(where, "started_at < ?")
 		args = append(args, f.To.UnixMilli())
+	}
+	if f.Transferred {
+		where = append(where, "(transferred_to <> '' OR transferred_from <> 0)")
 	}
 	q := `SELECT id, call_id, caller, callee, started_at, answered_at, ended_at, disposition, hangup_cause, sip_status,
 		packets_a_to_b, packets_b_to_a, lost_a, lost_b, jitter_a_us, jitter_b_us, codec, trunk, trunk_number, recording, queue,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -43,5 +44,20 @@ func TestTransferredCDRs(t *testing.T) {
 	}
 	if r := got[0]; r.TransferredBy != "1001" || r.TransferredTo != "" || r.TransferredFrom != id {
 		t.Errorf("second record: by %q to %q from %d, want from %d", r.TransferredBy, r.TransferredTo, r.TransferredFrom, id)
+	}
+
+	// Newer calls without a transfer do not push the transfer's records
+	// out of a search for transferred calls, whatever its limit.
+	for i := range 3 {
+		if _, err := st.StartCDR(ctx, CDR{CallID: fmt.Sprint("plain", i), Caller: "+3399", Callee: "1003", StartedAt: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = st.ListCDRs(ctx, CDRFilter{Transferred: true, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != second.ID || got[1].ID != id {
+		t.Errorf("transferred search: %+v, want records %d and %d", got, second.ID, id)
 	}
 }
