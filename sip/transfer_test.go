@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -46,15 +45,7 @@ func newTransferCall(t *testing.T, callID string) *transferCall {
 // UAS: From is the INVITE's To with its tag, To the INVITE's From).
 func (tc *transferCall) calleeRequest(method string, extra ...string) string {
 	tc.cseq++
-	p := tc.callee
-	target := strings.Trim(header(tc.inv, "Contact"), "<>")
-	lines := []string{method + " " + target + " SIP/2.0",
-		fmt.Sprintf("Via: SIP/2.0/UDP %s;branch=z9hG4bK-callee-%s-%d;rport", p.local(), method, tc.cseq),
-		"Max-Forwards: 70", "From: " + header(tc.inv, "To") + ";tag=callee", "To: " + header(tc.inv, "From"),
-		"Call-ID: " + header(tc.inv, "Call-ID"), fmt.Sprintf("CSeq: %d %s", tc.cseq, method),
-		"Contact: <sip:" + p.user + "@" + p.local() + ">"}
-	lines = append(lines, extra...)
-	return strings.Join(lines, "\r\n") + "\r\nContent-Length: 0\r\n\r\n"
+	return uasRequest(tc.callee, tc.inv, method, tc.cseq, "", "", extra...)
 }
 
 // okTo answers an in-dialog request 200 OK, its To kept as is.

@@ -212,6 +212,11 @@ func (b *B2BUA) HandleBye(req *sip.Request, tx sip.ServerTransaction) {
 // HandleInfo answers in-dialog INFO (DTMF relay) and passes it on to the
 // other leg.
 func (b *B2BUA) HandleInfo(req *sip.Request, tx sip.ServerTransaction) {
+	if cc := b.callbackOf(req); cc != nil {
+		p, ok := cc.peerOf(req.CallID().Value())
+		b.relayInfo(req, tx, p, ok)
+		return
+	}
 	c := b.find(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
@@ -223,6 +228,11 @@ func (b *B2BUA) HandleInfo(req *sip.Request, tx sip.ServerTransaction) {
 // HandleReinvite passes a re-INVITE (hold, resume, codec change) to the
 // other leg with the SDP rewritten to the appliance.
 func (b *B2BUA) HandleReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	if cc := b.callbackOf(req); cc != nil {
+		p, ok := cc.peerOf(req.CallID().Value())
+		b.relayReinvite(req, tx, p, ok)
+		return
+	}
 	c := b.find(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

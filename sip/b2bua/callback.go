@@ -34,12 +34,42 @@ type Callback struct {
 	RingTimeout time.Duration
 }
 
-// callbackCall is a Callback's two client legs, found by their Call-IDs
-// for the BYEs.
+// callbackCall is a Callback's two client legs (or another pair the
+// appliance bridges on client legs: the called party and the target after
+// a transfer by the calling phone; a supervisor's single leg), found by
+// their Call-IDs for their in-dialog requests.
 type callbackCall struct {
-	mu     sync.Mutex
-	legs   map[string]*sipgo.DialogClientSession
+	mu   sync.Mutex
+	legs map[string]*sipgo.DialogClientSession
+	// sess is the media session facing each leg, by its Call-ID.
+	sess   map[string]*media.Session
 	hangup chan string
+}
+
+func newCallbackCall() *callbackCall {
+	return &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, sess: map[string]*media.Session{}, hangup: make(chan string, 2)}
+}
+
+// peerOf returns the leg opposite to the one with Call-ID id while both
+// legs are up, for hold and resume and INFO.
+func (cc *callbackCall) peerOf(id string) (peer, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	own := cc.sess[id]
+	if len(cc.legs) != 2 || cc.legs[id] == nil || own == nil {
+		return peer{}, false
+	}
+	for other, d := range cc.legs {
+		if other == id {
+			continue
+		}
+		contact := d.InviteResponse.Contact()
+		if contact == nil || cc.sess[other] == nil {
+			return peer{}, false
+		}
+		return peer{target: contact.Address, do: d.Do, write: d.WriteRequest, own: own, other: cc.sess[other]}, true
+	}
+	return peer{}, false
 }
 
 // ErrCustomerUnreachable is returned by PlaceCallback when the customer's
@@ -105,8 +135,8 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 		cdr.Disposition, cdr.HangupCause = NoAnswer, "agent did not answer"
 		return e
 	}
-	cc := &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, hangup: make(chan string, 2)}
-	b.addCallbackLeg(cc, agent)
+	cc := newCallbackCall()
+	b.addCallbackLeg(cc, agent, agentSess)
 	defer b.untrackCallback(cc)
 	byeAll := func() { b.byeLegs(cc) }
 	if err := agent.Ack(context.Background()); err != nil {
@@ -153,7 +183,7 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 		byeAll()
 		return ErrCustomerUnreachable
 	}
-	b.addCallbackLeg(cc, customer)
+	b.addCallbackLeg(cc, customer, custSess)
 	if err := customer.Ack(context.Background()); err != nil {
 		b.log.Warn("b2bua: ACK to the customer failed", "number", cb.Number, "err", err)
 	}
@@ -285,10 +315,12 @@ func (b *B2BUA) byeLegs(cc *callbackCall) {
 	}
 }
 
-func (b *B2BUA) addCallbackLeg(cc *callbackCall, d *sipgo.DialogClientSession) {
+// addCallbackLeg lists d in cc, sess being the media session facing it.
+func (b *B2BUA) addCallbackLeg(cc *callbackCall, d *sipgo.DialogClientSession, sess *media.Session) {
 	id := d.InviteRequest.CallID().Value()
 	cc.mu.Lock()
 	cc.legs[id] = d
+	cc.sess[id] = sess
 	cc.mu.Unlock()
 	b.mu.Lock()
 	b.callbacks[id] = cc
@@ -305,22 +337,30 @@ func (b *B2BUA) untrackCallback(cc *callbackCall) {
 	}
 }
 
+// callbackOf returns the callbackCall one of whose legs req came on, or
+// nil.
+func (b *B2BUA) callbackOf(req *sip.Request) *callbackCall {
+	id := req.CallID()
+	if id == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.callbacks[id.Value()]
+}
+
 // callbackBye takes a BYE on one of a callback's legs and reports whether
 // req belonged to one.
 func (b *B2BUA) callbackBye(req *sip.Request, tx sip.ServerTransaction) bool {
-	id := req.CallID()
-	if id == nil {
-		return false
-	}
-	b.mu.Lock()
-	cc := b.callbacks[id.Value()]
-	b.mu.Unlock()
+	cc := b.callbackOf(req)
 	if cc == nil {
 		return false
 	}
+	id := req.CallID()
 	cc.mu.Lock()
 	d := cc.legs[id.Value()]
 	delete(cc.legs, id.Value())
+	delete(cc.sess, id.Value())
 	cc.mu.Unlock()
 	if d == nil || d.ReadBye(req, tx) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

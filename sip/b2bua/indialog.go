@@ -55,6 +55,13 @@ func (c *call) info(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
+	c.b.relayInfo(req, tx, p, ok)
+}
+
+// relayInfo answers an INFO on a bridged call, adds its digit to the
+// session facing the sender and relays it to the peer p; ok false (no
+// peer) answers 481.
+func (b *B2BUA) relayInfo(req *sip.Request, tx sip.ServerTransaction, p peer, ok bool) {
 	if !ok {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
@@ -71,7 +78,7 @@ func (c *call) info(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithTimeout(context.Background(), inDialogTimeout)
 	defer cancel()
 	if _, err := p.do(ctx, fwd); err != nil {
-		c.b.log.Debug("b2bua: relaying INFO", "err", err)
+		b.log.Debug("b2bua: relaying INFO", "err", err)
 	}
 }
 
@@ -79,6 +86,13 @@ func (c *call) info(req *sip.Request, tx sip.ServerTransaction) {
 // with the appliance's SDP, then answers the sender with its own.
 func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	p, ok := c.peerOf(req)
+	c.b.relayReinvite(req, tx, p, ok)
+}
+
+// relayReinvite relays a re-INVITE to the peer p with the appliance's SDP
+// and answers the sender with its own; ok false (the call is not bridged)
+// answers 491.
+func (b *B2BUA) relayReinvite(req *sip.Request, tx sip.ServerTransaction, p peer, ok bool) {
 	if !ok {
 		tx.Respond(sip.NewResponseFromRequest(req, 491, "Request Pending", nil))
 		return
@@ -88,7 +102,7 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
-	offer, err := p.other.Offer(c.b.cfg.Advertise, desc)
+	offer, err := p.other.Offer(b.cfg.Advertise, desc)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
@@ -108,17 +122,17 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if err := p.write(sip.NewRequest(sip.ACK, p.target)); err != nil {
-		c.b.log.Debug("b2bua: ACK of a relayed re-INVITE", "err", err)
+		b.log.Debug("b2bua: ACK of a relayed re-INVITE", "err", err)
 	}
 	if ans, err := media.ParseSDP(res.Body()); err == nil {
 		p.other.SetRemote(ans)
 	}
-	answer, err := p.own.Answer(desc, c.b.cfg.Advertise)
+	answer, err := p.own.Answer(desc, b.cfg.Advertise)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
 	ok200 := sip.NewSDPResponseFromRequest(req, answer)
-	ok200.AppendHeader(&c.b.udp.ContactHDR)
+	ok200.AppendHeader(&b.udp.ContactHDR)
 	tx.Respond(ok200)
 }

@@ -174,6 +174,12 @@ func (b *B2BUA) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
 		return
 	}
+	if b.callbackOf(req) != nil {
+		// A callback's agent (or a call left on two client legs) has no
+		// server leg for the transfer machinery to keep the other party on.
+		tx.Respond(sip.NewResponseFromRequest(req, 501, "Not Implemented", nil))
+		return
+	}
 	c := b.find(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

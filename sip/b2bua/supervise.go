@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/emiago/sipgo"
-
 	"github.com/switchboard-cc/switchboard/media"
 )
 
@@ -226,8 +224,8 @@ func (b *B2BUA) supervise(ctx context.Context, sv *supervision, ext, sup string,
 		}
 		return e
 	}
-	cc := &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, hangup: make(chan string, 2)}
-	b.addCallbackLeg(cc, dlg)
+	cc := newCallbackCall()
+	b.addCallbackLeg(cc, dlg, sess)
 	defer b.untrackCallback(cc)
 	defer func() {
 		bctx, stop := context.WithTimeout(context.Background(), byeTimeout)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	xfer "github.com/switchboard-cc/switchboard/sip/transfer"
@@ -22,8 +21,9 @@ import (
 // target answers, the two are bridged (the called party's leg and media
 // session go on) and the caller's leg is hung up unless it sent BYE; the
 // CDR ends there naming the transfer and a linked one goes on with the
-// called party as caller. In-dialog requests of the two legs left
-// (re-INVITE, INFO) are answered 481 from then on, as on callback calls.
+// called party as caller. The two legs left relay hold and resume
+// (re-INVITE) and INFO as on callback calls; a REFER there is answered
+// 501.
 // A failure goes as for leg B's transfers, except that with the
 // transferor gone the called party hears goodbye.
 
@@ -168,9 +168,9 @@ func (c *call) joinTarget(leg *AgentLeg) *callbackCall {
 	bl, bID := c.bl, c.bID
 	c.bl, c.bID, c.sessB = nil, "", leg.sess
 	c.mu.Unlock()
-	cc := &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, hangup: make(chan string, 2)}
-	b.addCallbackLeg(cc, bl)
-	b.addCallbackLeg(cc, leg.dlg)
+	cc := newCallbackCall()
+	b.addCallbackLeg(cc, bl, c.sessA)
+	b.addCallbackLeg(cc, leg.dlg, leg.sess)
 	b.untrackOwn(bID, c)
 	return cc
 }
