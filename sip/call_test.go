@@ -120,19 +120,29 @@ func cdr(t *testing.T, s *Server, callID string) store.CDR {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		cdrs, err := s.st.ListCDRs(context.Background(), store.CDRFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cdrs {
-			if c.CallID == callID && !c.EndedAt.IsZero() {
-				return c
-			}
+		if c, ok := cdrNow(t, s, callID); ok && !c.EndedAt.IsZero() {
+			return c
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no closed CDR for %s", callID)
 	return store.CDR{}
+}
+
+// cdrNow returns the newest CDR of the call with that caller Call-ID as
+// the store has it now, closed or not, and whether there is one.
+func cdrNow(t *testing.T, s *Server, callID string) (store.CDR, bool) {
+	t.Helper()
+	cdrs, err := s.st.ListCDRs(context.Background(), store.CDRFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cdrs {
+		if c.CallID == callID {
+			return c, true
+		}
+	}
+	return store.CDR{}, false
 }
 
 // TestServerCallOutcomes runs calls through the B2BUA with raw UDP phones:

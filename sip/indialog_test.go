@@ -144,14 +144,16 @@ func (cc *bridgedCallback) agentRequest(method, contentType, body string, extra 
 }
 
 // hangUp ends the call from the customer's phone and waits for the
-// callback to end.
+// callback to end: the agent's BYE is answered first, as the customer's
+// 200 OK waits for the call's CDR.
 func (cc *bridgedCallback) hangUp(t *testing.T) {
 	t.Helper()
 	cc.custCSeq++
-	if got := status(cc.customer.expect(uasRequest(cc.customer, cc.custInv, "BYE", cc.custCSeq, "", ""))); got != "200 OK" {
+	cc.customer.send(uasRequest(cc.customer, cc.custInv, "BYE", cc.custCSeq, "", ""))
+	cc.agent.send(okTo(cc.agent.next("BYE")))
+	if got := status(cc.customer.final(strconv.Itoa(cc.custCSeq) + " BYE")); got != "200 OK" {
 		t.Fatalf("customer's BYE answered %q", got)
 	}
-	cc.agent.send(okTo(cc.agent.next("BYE")))
 	select {
 	case err := <-cc.placed:
 		if err != nil {
@@ -244,8 +246,7 @@ func TestHoldAfterCallerTransfer(t *testing.T) {
 	}
 	relayedHold(t, tc.s, send, tc.target, targetRTP, "inactive", "inactive")
 	relayedHold(t, tc.s, send, tc.target, targetRTP, "sendrecv", "sendrecv")
-	tc.hangUp(t)
-	tc.target.send(okTo(tc.target.next("BYE")))
+	tc.hangUpBridged(t, tc.target)
 	cdrsOf(t, tc.s, "hold-after-xfer", 2)
 }
 

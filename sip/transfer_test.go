@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,17 @@ func (tc *transferCall) hangUp(t *testing.T) {
 	t.Helper()
 	if got := status(tc.callee.expect(tc.calleeRequest("BYE"))); got != "200 OK" {
 		t.Fatalf("transferor's BYE answered %q", got)
+	}
+}
+
+// hangUpBridged ends the call from the callee, bridged to other: other's
+// BYE is answered first, as the callee's 200 OK waits for the call's CDR.
+func (tc *transferCall) hangUpBridged(t *testing.T, other *peer) {
+	t.Helper()
+	tc.callee.send(tc.calleeRequest("BYE"))
+	other.send(okTo(other.next("BYE")))
+	if got := status(tc.callee.final(strconv.Itoa(tc.cseq) + " BYE")); got != "200 OK" {
+		t.Fatalf("callee's BYE answered %q", got)
 	}
 }
 
@@ -405,9 +417,7 @@ func TestCallerTransfersCallee(t *testing.T) {
 	if got := status(tc.caller.expect(tc.caller.inDialog("BYE", tc.ok, 4, ""))); got != "200 OK" {
 		t.Fatalf("transferor's BYE answered %q", got)
 	}
-	tc.hangUp(t)
-	bye := tc.target.next("BYE")
-	tc.target.send(okTo(bye))
+	tc.hangUpBridged(t, tc.target)
 	recs := cdrsOf(t, tc.s, "xfer-by-caller", 2)
 	if r := recs[0]; r.Caller != "1001" || r.Callee != "1002" || r.TransferredBy != "1001" || r.TransferredTo != "1003" {
 		t.Errorf("first CDR %+v", r)

@@ -41,6 +41,9 @@ type call struct {
 	sessA  *media.Session
 	sessB  *media.Session
 	hangup chan string // the cause of the first BYE received
+	// committed is closed once finish committed the CDR: the BYE that
+	// ended the call is answered then (see heldTx).
+	committed chan struct{}
 	// callerBye is set as the caller's BYE is read, before its dialog
 	// ends: a late ACK may move the dialog's state on again.
 	callerBye atomic.Bool
@@ -91,13 +94,18 @@ func (b *B2BUA) HandleInvite(req *sip.Request, tx sip.ServerTransaction, caller 
 		return
 	}
 	defer b.calls.Done()
-	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value()}
+	c := b.newCall(req)
 	c.cdr = store.CDR{CallID: c.aID, Caller: caller, Callee: req.Recipient.User, StartedAt: time.Now()}
 	if !c.open(req, tx) {
 		return
 	}
 	defer c.finish()
 	c.run(req, tx, req.Recipient.User)
+}
+
+// newCall returns the call whose leg A is req's dialog.
+func (b *B2BUA) newCall(req *sip.Request) *call {
+	return &call{b: b, hangup: make(chan string, 2), committed: make(chan struct{}), aID: req.CallID().Value()}
 }
 
 // noMedia refuses a call the media engine has no session for (its RTP
@@ -578,10 +586,11 @@ func (c *call) acceptA(req *sip.Request, tx sip.ServerTransaction) (*media.Descr
 	return offer, true
 }
 
-// bye reads a BYE of either leg. A second BYE on a leg whose BYE was
-// already read (a new request, not a retransmission: those are answered
-// from the server's cache) finds the dialog ended: 481, as it would once
-// the call is gone.
+// bye reads a BYE of either leg; one that ends the call is answered once
+// its CDR is committed. A second BYE on a leg whose BYE was already read
+// (a new request, not a retransmission: those are answered from the
+// server's cache) finds the dialog ended: 481, as it would once the call
+// is gone.
 func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 	if !c.legOf(req) && (c.transferorBye(req, tx) || c.byeAfterRefusal(req, tx)) {
 		return
@@ -594,23 +603,27 @@ func (c *call) bye(req *sip.Request, tx sip.ServerTransaction) {
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 			return
 		}
-		if err := c.a.ReadBye(req, tx); err != nil {
+		held := &heldTx{ServerTransaction: tx}
+		if err := c.a.ReadBye(req, held); err != nil {
 			c.callerBye.Store(false)
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 			return
 		}
 		c.signal(causeCallerBye)
+		held.release(c.b.log, c.committed)
 		return
 	}
 	c.mu.Lock()
 	bl := c.bl
 	c.mu.Unlock()
-	if bl == nil || c.calleeBye.Load() || bl.ReadBye(req, tx) != nil {
+	held := &heldTx{ServerTransaction: tx}
+	if bl == nil || c.calleeBye.Load() || bl.ReadBye(req, held) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
 	c.calleeBye.Store(true)
 	c.signal(causeCalleeBye)
+	held.release(c.b.log, c.committed)
 }
 
 func (c *call) signal(cause string) {
@@ -620,8 +633,9 @@ func (c *call) signal(cause string) {
 	}
 }
 
-// finish closes the media and writes the CDR.
+// finish closes the media, writes the CDR and closes c.committed.
 func (c *call) finish() {
+	defer close(c.committed)
 	c.cdr.EndedAt = time.Now()
 	if c.sessA != nil {
 		sa := c.sessA.Stats()

@@ -44,10 +44,14 @@ type callbackCall struct {
 	// sess is the media session facing each leg, by its Call-ID.
 	sess   map[string]*media.Session
 	hangup chan string
+	// committed is closed once the CDR of the call is committed: a BYE
+	// is answered then (nil: at once; see heldTx).
+	committed <-chan struct{}
 }
 
-func newCallbackCall() *callbackCall {
-	return &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, sess: map[string]*media.Session{}, hangup: make(chan string, 2)}
+func newCallbackCall(committed <-chan struct{}) *callbackCall {
+	return &callbackCall{legs: map[string]*sipgo.DialogClientSession{}, sess: map[string]*media.Session{},
+		hangup: make(chan string, 2), committed: committed}
 }
 
 // peerOf returns the leg opposite to the one with Call-ID id while both
@@ -98,6 +102,8 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 	}
 	cdr.ID = id
 	var sessions []*media.Session
+	committed := make(chan struct{})
+	defer close(committed)
 	defer func() {
 		for _, s := range sessions {
 			s.Close()
@@ -135,7 +141,7 @@ func (b *B2BUA) PlaceCallback(ctx context.Context, cb Callback) error {
 		cdr.Disposition, cdr.HangupCause = NoAnswer, "agent did not answer"
 		return e
 	}
-	cc := newCallbackCall()
+	cc := newCallbackCall(committed)
 	b.addCallbackLeg(cc, agent, agentSess)
 	defer b.untrackCallback(cc)
 	byeAll := func() { b.byeLegs(cc) }
@@ -349,8 +355,8 @@ func (b *B2BUA) callbackOf(req *sip.Request) *callbackCall {
 	return b.callbacks[id.Value()]
 }
 
-// callbackBye takes a BYE on one of a callback's legs and reports whether
-// req belonged to one.
+// callbackBye takes a BYE on one of a callback's legs, answered once the
+// call's CDR is committed, and reports whether req belonged to one.
 func (b *B2BUA) callbackBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	cc := b.callbackOf(req)
 	if cc == nil {
@@ -362,7 +368,8 @@ func (b *B2BUA) callbackBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	delete(cc.legs, id.Value())
 	delete(cc.sess, id.Value())
 	cc.mu.Unlock()
-	if d == nil || d.ReadBye(req, tx) != nil {
+	held := &heldTx{ServerTransaction: tx}
+	if d == nil || d.ReadBye(req, held) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return true
 	}
@@ -370,5 +377,6 @@ func (b *B2BUA) callbackBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	case cc.hangup <- "hung up":
 	default:
 	}
+	held.release(b.log, cc.committed)
 	return true
 }

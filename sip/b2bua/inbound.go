@@ -25,7 +25,8 @@ func (b *B2BUA) HandleInbound(req *sip.Request, tx sip.ServerTransaction, t trun
 	if f := req.From(); f != nil {
 		from = f.Address.User
 	}
-	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value(), dtmf: dtmfMode(t), codecs: t.Codecs, watchDigits: true, inbound: true}
+	c := b.newCall(req)
+	c.dtmf, c.codecs, c.watchDigits, c.inbound = dtmfMode(t), t.Codecs, true, true
 	callee := dest.String()
 	if dest.Kind == dialplan.KindExtension {
 		callee = dest.Target

@@ -36,7 +36,7 @@ func (b *B2BUA) HandleLocal(req *sip.Request, tx sip.ServerTransaction, caller s
 		return true
 	}
 	defer b.calls.Done()
-	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value()}
+	c := b.newCall(req)
 	c.cdr = store.CDR{CallID: c.aID, Caller: caller, Callee: number, StartedAt: time.Now()}
 	id, err := b.deps.Store.StartCDR(context.Background(), c.cdr)
 	if err != nil {

@@ -39,7 +39,7 @@ func (b *B2BUA) HandleOutbound(req *sip.Request, tx sip.ServerTransaction, calle
 	}
 	defer b.calls.Done()
 	dialled := req.Recipient.User
-	c := &call{b: b, hangup: make(chan string, 2), aID: req.CallID().Value()}
+	c := b.newCall(req)
 	c.cdr = store.CDR{CallID: c.aID, Caller: caller, Callee: dialled, StartedAt: time.Now()}
 	if !c.open(req, tx) {
 		return

@@ -224,7 +224,7 @@ func (b *B2BUA) supervise(ctx context.Context, sv *supervision, ext, sup string,
 		}
 		return e
 	}
-	cc := newCallbackCall()
+	cc := newCallbackCall(nil)
 	b.addCallbackLeg(cc, dlg, sess)
 	defer b.untrackCallback(cc)
 	defer func() {

@@ -168,7 +168,7 @@ func (c *call) joinTarget(leg *AgentLeg) *callbackCall {
 	bl, bID := c.bl, c.bID
 	c.bl, c.bID, c.sessB = nil, "", leg.sess
 	c.mu.Unlock()
-	cc := newCallbackCall()
+	cc := newCallbackCall(c.committed)
 	b.addCallbackLeg(cc, bl, c.sessA)
 	b.addCallbackLeg(cc, leg.dlg, leg.sess)
 	b.untrackOwn(bID, c)
