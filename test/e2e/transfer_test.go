@@ -370,11 +370,13 @@ routes:
 	}
 }
 
-// TestCallerTransfersCalledParty: ann calls the customer from her desk
-// phone and, once it answered, transfers it to bob (her phone placed the
-// call: the REFER comes on the calling leg); bob answers and hears the
-// customer, who hears him, ann's phone hangs up, and the CDRs follow.
-func TestCallerTransfersCalledParty(t *testing.T) {
+// callerTransferred starts the appliance with transferYAML and the
+// phones of the customer (440 Hz), ann (1000 Hz) and bob (1500 Hz); ann
+// calls the customer and, once it answered, transfers it to bob (her
+// phone placed the call: the REFER comes on the calling leg). It returns
+// once bob answered and ann's phone hung up.
+func callerTransferred(t *testing.T) (*transferDesk, *peertest.Baresip) {
+	t.Helper()
 	peertest.Binary(t, "baresip")
 	data := t.TempDir()
 	importConfig(t, data, transferYAML)
@@ -389,6 +391,16 @@ func TestCallerTransfersCalledParty(t *testing.T) {
 	d.ann.Command("transfer", d.uri("2002"))
 	bob.WaitFor("bob answering the transferred call", 15*time.Second, peertest.EventType("CALL_ESTABLISHED"))
 	d.ann.WaitFor("ann's phone hanging up after the transfer", 15*time.Second, peertest.EventType("CALL_CLOSED"))
+	return d, bob
+}
+
+// TestCallerTransfersCalledParty: ann calls the customer from her desk
+// phone and, once it answered, transfers it to bob (her phone placed the
+// call: the REFER comes on the calling leg); bob answers and hears the
+// customer, who hears him, ann's phone hangs up, and the CDRs follow.
+func TestCallerTransfersCalledParty(t *testing.T) {
+	d, bob := callerTransferred(t)
+	srv, data := d.srv, d.data
 	time.Sleep(3 * time.Second)
 	d.hangUp(t, bob)
 
