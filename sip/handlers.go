@@ -38,10 +38,16 @@ func (s *Server) routes() {
 
 // guarded wraps a handler so that requests from scanners and banned
 // sources are dropped without an answer, requests sipgo parsed but RFC
-// 3261 refuses are answered without reaching it (see validate), and a
-// panic in one request never stops the service.
+// 3261 refuses are answered without reaching it (see validate), a panic in
+// one request never stops the service, and shutdown waits for the handler
+// before the user agent closes (see inflight).
 func (s *Server) guarded(h func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if !s.handlers.enter() {
+			tx.Terminate()
+			return
+		}
+		defer s.handlers.leave()
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error("sip: handler panic", "method", req.Method, "source", req.Source(), "panic", r)

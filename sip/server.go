@@ -116,6 +116,8 @@ type Server struct {
 	dial    *dialPolicy   // where SIP over TCP may connect
 	extLock sync.Mutex    // guards extCache
 	ext     extCache
+	// handlers are the request handlers running (see inflight).
+	handlers inflight
 }
 
 // New builds the SIP service on the store, the media engine and the event
@@ -285,6 +287,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		<-gctx.Done()
 		hangup, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 		s.calls.Shutdown(hangup)
+		if !s.handlers.close(hangup) {
+			s.log.Warn("sip: requests still being answered at the shutdown deadline")
+		}
 		cancel()
 		s.closeSockets()
 		s.ua.Close()
