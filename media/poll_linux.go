@@ -71,9 +71,10 @@ type pollReg struct {
 func pollRelay(ctx context.Context, d *relayDir) bool {
 	s := d.from
 	p := s.eng.polls.of(s)
-	fd, err := socketFD(s)
-	if err != nil {
-		return false
+	fd := s.rtp.descriptor()
+	if fd < 0 {
+		d.stop(ErrClosed)
+		return true
 	}
 	switch err := p.add(fd, s, d); {
 	case errors.Is(err, ErrClosed):
@@ -125,19 +126,9 @@ func armTimer(timer *time.Timer, p *poller, d *relayDir) bool {
 // unpoll takes s's socket out of its poller, if a relay registered it;
 // Close calls it after marking s closed and before closing the socket.
 func (s *Session) unpoll() {
-	if fd, err := socketFD(s); err == nil {
+	if fd := s.rtp.descriptor(); fd >= 0 {
 		s.eng.polls.of(s).remove(fd, s)
 	}
-}
-
-// socketFD returns the descriptor of s's RTP socket. It stays valid until
-// s is closed, and Close removes it from its poller first.
-func socketFD(s *Session) (int, error) {
-	fd := s.rtp.descriptor()
-	if fd < 0 {
-		return 0, ErrClosed
-	}
-	return fd, nil
 }
 
 // add registers s's socket fd for d, starting the reader when it is the

@@ -20,9 +20,10 @@ import (
 // packet. A goroutine reader (the portable relay) gets a Go view of the
 // socket on first need.
 type rtpSocket struct {
-	// mu is held for reading around every use of fd and for writing by
-	// close, so that no send or read ever reaches a descriptor number
-	// the system reused after the close.
+	// mu is held for reading around every send and for writing by close,
+	// so that no send reaches a descriptor number the system reused after
+	// the close. The epoll readers need no lock: Session.Close removes
+	// the socket from its reader before it closes it.
 	mu     sync.RWMutex
 	fd     int // -1 once closed
 	family int // unix.AF_INET or unix.AF_INET6 (dual stack)
@@ -65,8 +66,9 @@ func newRTPSocket(c *net.UDPConn) (*rtpSocket, error) {
 	return s, nil
 }
 
-// descriptor returns the socket's descriptor, -1 once closed. The poller
-// registers and removes it; Session.Close removes it before closing.
+// descriptor returns the socket's descriptor, -1 once closed. It stays
+// valid until the session is closed, and Session.Close removes it from its
+// epoll reader first.
 func (s *rtpSocket) descriptor() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
