@@ -42,10 +42,7 @@ func (b *B2BUA) consultation(c *call, by string, r xfer.Replaces) (*call, int, s
 	if !bridged {
 		return nil, 481, "Call/Transaction Does Not Exist"
 	}
-	// The dialog's INVITE holds the To tag of its answers (sipgo's
-	// ReadInvite adds it) and is not changed after.
-	ours, _ := y.a.InviteRequest.To().Params.Get("tag")
-	theirs, _ := y.a.InviteRequest.From().Params.Get("tag")
+	ours, theirs := serverTags(y.a)
 	switch {
 	case !(r.ToTag == ours && r.FromTag == theirs || r.ToTag == theirs && r.FromTag == ours):
 		return nil, 481, "Call/Transaction Does Not Exist"

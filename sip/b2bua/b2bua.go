@@ -184,9 +184,7 @@ func (b *B2BUA) find(req *sip.Request) *call {
 	if id == nil {
 		return nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.byID[id.Value()]
+	return b.findID(id.Value())
 }
 
 // HandleAck takes the ACK of a 2xx the B2BUA sent.

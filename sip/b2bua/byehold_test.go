@@ -42,6 +42,11 @@ func TestByeAnsweredWhenStoreFails(t *testing.T) {
 		t.Fatal("BYE answered before the call's end")
 	}
 	c.finish()
+	select {
+	case <-c.committed:
+	default:
+		t.Fatal("the call's end did not close committed when the store failed: its BYE would wait byeHold")
+	}
 	held.release(log, c.committed)
 	if len(tx.sent) != 1 || tx.sent[0].StatusCode != 200 {
 		t.Fatalf("BYE answers %v", tx.sent)

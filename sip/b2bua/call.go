@@ -408,7 +408,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 			c.hungUp(cause)
 			return
 		case err := <-r.done:
-			r.ended(err)
+			r.ended()
 			c.cdr.HangupCause = "media: " + errString(err)
 			c.byeA()
 			c.byeB(c.cdr.HangupCause)
@@ -435,7 +435,7 @@ func (c *call) connect(bl *sipgo.DialogClientSession) {
 		case <-w.gone:
 			r.stop()
 			if x := w.failed; x.fromA {
-				w.failed, w.gone, w.grace = nil, nil, nil
+				w.clear()
 				c.goodbyeB(x, x.failure)
 				return
 			}
@@ -486,8 +486,8 @@ func startRelay(a, b *media.Session) *relay {
 	return r
 }
 
-// ended records that the bridge's result err was read from done.
-func (r *relay) ended(error) {
+// ended records that the bridge's result was read from done.
+func (r *relay) ended() {
 	r.over = true
 	r.cancel()
 }

@@ -337,6 +337,15 @@ func sameDialog(req *sip.Request, d *sipgo.DialogClientSession) bool {
 	return toTag == ours && fromTag == theirs
 }
 
+// serverTags returns the tags of server dialog d: ours (the To tag of its
+// answers, which sipgo's ReadInvite adds to the INVITE, not changed
+// after) and the phone's.
+func serverTags(d *sipgo.DialogServerSession) (ours, theirs string) {
+	ours, _ = d.InviteRequest.To().Params.Get("tag")
+	theirs, _ = d.InviteRequest.From().Params.Get("tag")
+	return ours, theirs
+}
+
 // routeTransfer resolves a transfer's number as handleInvite would an
 // INVITE from extension by: refused is true when the dial plan forbids
 // that extension the number.
@@ -410,24 +419,35 @@ func (w *referWatch) offerLegB() {
 func (w *referWatch) run(ctx context.Context, x *transfer) *continuation {
 	next := w.c.transferOut(ctx, x)
 	if next == nil && x.failure != "" {
-		w.failed, w.gone, w.grace = x, x.gone, time.After(graceAfterFailure)
+		w.arm(x)
 	}
 	return next
+}
+
+// arm watches the transferor of x, whose transfer failed, for
+// graceAfterFailure.
+func (w *referWatch) arm(x *transfer) {
+	w.failed, w.gone, w.grace = x, x.gone, time.After(graceAfterFailure)
+}
+
+// clear ends the watch and returns the failed transfer it watched.
+func (w *referWatch) clear() *transfer {
+	x := w.failed
+	w.failed, w.gone, w.grace = nil, nil, nil
+	return x
 }
 
 // left is what runs leg A once the transferor of a failed transfer hung
 // up within the grace: see fallback.
 func (w *referWatch) left() *continuation {
-	x := w.failed
-	w.failed, w.gone, w.grace = nil, nil, nil
+	x := w.clear()
 	return w.c.fallback(x, x.failure)
 }
 
 // expired ends the grace after a failed transfer: a later hang-up of the
 // transferor ends the call as usual.
 func (w *referWatch) expired() {
-	w.c.endTransfer(w.failed)
-	w.failed, w.gone, w.grace = nil, nil, nil
+	w.c.endTransfer(w.clear())
 }
 
 // stop stops accepting REFERs; a transfer accepted but not taken is
@@ -446,7 +466,7 @@ func (w *referWatch) stop() {
 	}
 	select {
 	case x := <-ch:
-		c.notify(x, 487, "Request Terminated")
+		x.report(487, "Request Terminated")
 		c.endTransfer(x)
 	default:
 	}
@@ -460,10 +480,6 @@ func (c *call) endTransfer(x *transfer) {
 	}
 	c.mu.Unlock()
 }
-
-// notify reports the transfer's progress to the transferor (see
-// notifier).
-func (c *call) notify(x *transfer, code int, reason string) { x.report(code, reason) }
 
 // notifier sends the NOTIFYs of x's reports in order while the
 // transferor is on the call, until the final one or the appliance stops.
@@ -531,7 +547,7 @@ func (c *call) transferorBye(req *sip.Request, tx sip.ServerTransaction) bool {
 // referWatch).
 func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	b := c.b
-	c.notify(x, 100, "Trying")
+	x.report(100, "Trying")
 	stopMusic := onHold(ctx, c.sessA)
 	var leg *AgentLeg
 	release := func() {}
@@ -547,15 +563,10 @@ func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 	}
 	stopMusic()
 	if ctx.Err() != nil {
-		if leg != nil {
-			leg.Hangup()
-		}
-		release()
-		c.notify(x, 487, "Request Terminated")
-		c.endTransfer(x)
+		c.abandonTransfer(x, leg, release)
 		return nil
 	}
-	c.notify(x, code, reason)
+	x.report(code, reason)
 	if code == 200 {
 		c.handOver(x, "transferred by "+x.by+" to "+x.number)
 		res := &Transferred{By: x.by, To: x.number}
@@ -574,6 +585,18 @@ func (c *call) transferOut(ctx context.Context, x *transfer) *continuation {
 		return nil
 	}
 	return c.fallback(x, status)
+}
+
+// abandonTransfer ends transfer x, whose transferee hung up while its
+// target rang: the target's leg, if one answered, is hung up, the
+// transferor told 487.
+func (c *call) abandonTransfer(x *transfer, leg *AgentLeg, release func()) {
+	if leg != nil {
+		leg.Hangup()
+	}
+	release()
+	x.report(487, "Request Terminated")
+	c.endTransfer(x)
 }
 
 // ringFor calls a transfer's target for the transferee, whose session

@@ -89,7 +89,7 @@ func (b *B2BUA) bridgeSupervised(ctx context.Context, c *call, a, ag *media.Sess
 		e := <-woke
 		switch {
 		case e.x != nil && ctx.Err() != nil:
-			c.notify(e.x, 487, "Request Terminated")
+			e.x.report(487, "Request Terminated")
 			c.endTransfer(e.x)
 			return nil
 		case ctx.Err() != nil:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -33,8 +32,7 @@ func (c *call) checkReferA(req *sip.Request) (*transfer, int, string) {
 	c.mu.Lock()
 	bridged, by := c.takes != nil && c.bl != nil, c.cdr.Caller
 	c.mu.Unlock()
-	ours, _ := c.a.InviteRequest.To().Params.Get("tag")
-	theirs, _ := c.a.InviteRequest.From().Params.Get("tag")
+	ours, theirs := serverTags(c.a)
 	fromTag, _ := req.From().Params.Get("tag")
 	toTag, _ := req.To().Params.Get("tag")
 	switch {
@@ -105,17 +103,12 @@ func (c *call) callerLeft(req *sip.Request, tx sip.ServerTransaction) bool {
 func (c *call) transferB(w *referWatch, x *transfer) (done bool) {
 	b := c.b
 	ctx, stop := c.untilHangup()
-	c.notify(x, 100, "Trying")
+	x.report(100, "Trying")
 	stopMusic := onHold(ctx, c.sessB)
 	leg, release, code, reason := c.ringFor(ctx, x, c.sessB.Remote(), c.cdr.Callee)
 	stopMusic()
 	if cause := stop(); cause != "" {
-		if leg != nil {
-			leg.Hangup()
-		}
-		release()
-		c.notify(x, 487, "Request Terminated")
-		c.endTransfer(x)
+		c.abandonTransfer(x, leg, release)
 		c.hungUp(cause)
 		return true
 	}
@@ -126,16 +119,16 @@ func (c *call) transferB(w *referWatch, x *transfer) (done bool) {
 		// phones may hang up at once.
 		c.handOverA(x, "transferred by "+x.by+" to "+x.number, x.number)
 		cc := c.joinTarget(leg)
-		c.notify(x, code, reason)
+		x.report(code, reason)
 		c.bridgeToTarget(cc, leg)
 		return true
 	}
-	c.notify(x, code, reason)
+	x.report(code, reason)
 	switch {
 	case x.present():
 		b.log.Info("b2bua: transfer failed", "call_id", c.aID, "by", x.by, "to", x.number, "status", code, "reason", reason)
 		x.failure = status
-		w.failed, w.gone, w.grace = x, x.gone, time.After(graceAfterFailure)
+		w.arm(x)
 		return false
 	}
 	c.goodbyeB(x, status)
@@ -188,7 +181,7 @@ func (c *call) bridgeToTarget(cc *callbackCall, leg *AgentLeg) {
 	case <-c.hangup: // leg B's BYE read just before it moved
 		c.cdr.HangupCause = "hung up"
 	case err := <-r.done:
-		r.ended(err)
+		r.ended()
 		c.cdr.HangupCause = "media: " + errString(err)
 	case <-b.stop:
 		c.cdr.HangupCause = causeShutdown
